@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# THE demo command (README): sets up, then starts the local demo (page + backend + Temporal + storage).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+bash "$ROOT/scripts/setup.sh"
+if [ -f "$ROOT/scripts/server-demo.sh" ]; then
+  exec bash "$ROOT/scripts/server-demo.sh"
+fi
+echo "The demo server is not built yet." >&2; exit 1
