@@ -2,7 +2,7 @@
 # Installs the Debian packages every part of cryscope needs. Idempotent; skips apt when all are present.
 set -euo pipefail
 PKGS=(build-essential cmake ninja-build pkg-config git curl ca-certificates
-      emscripten libkissfft-dev libbenchmark-dev googletest libgtest-dev
+      emscripten libkissfft-dev libbenchmark-dev googletest nlohmann-json3-dev libgtest-dev
       clang libclang-rt-14-dev chromium postgresql sox flac python3-venv)
 missing=()
 for p in "${PKGS[@]}"; do
