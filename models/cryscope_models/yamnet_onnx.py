@@ -1,0 +1,100 @@
+"""Builds yamnet.onnx from yamnet.npz with the onnx helper API (no TensorFlow).
+
+Graph: patches [N,96,64] -> Unsqueeze(NCHW) -> 14 conv blocks (TF SAME padding: stride-2 layers pad
+only bottom/right) -> GlobalAveragePool -> embeddings [N,1024] -> Gemm -> Sigmoid -> scores [N,521].
+The three-class head (a small MLP on [embeddings, scores], see yamnet_head.py) is appended so that
+`probs` [N,3] comes out of the same graph.
+"""
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from .yamnet_arch import LAYERS, same_pads
+
+OPSET = 17
+
+
+class _G:
+    def __init__(self):
+        self.nodes, self.inits = [], []
+        self.n = 0
+
+    def const(self, name: str, arr: np.ndarray) -> str:
+        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr, dtype=np.float32)
+                                                  if arr.dtype.kind == "f" else arr, name))
+        return name
+
+    def op(self, op: str, inputs: list[str], out: str | None = None, **attrs) -> str:
+        self.n += 1
+        out = out or f"{op.lower()}_{self.n}"
+        self.nodes.append(helper.make_node(op, inputs, [out], name=f"{op}_{self.n}", **attrs))
+        return out
+
+
+def _conv(g: _G, x: str, kernel_onnx: np.ndarray, bias: np.ndarray, stride: int, hw: tuple[int, int],
+          group: int, name: str) -> tuple[str, tuple[int, int]]:
+    k = kernel_onnx.shape[-1]
+    ph, pw = same_pads(hw[0], k, stride), same_pads(hw[1], k, stride)
+    w = g.const(f"{name}/W", kernel_onnx)
+    b = g.const(f"{name}/B", bias)
+    y = g.op("Conv", [x, w, b], kernel_shape=[k, k], strides=[stride, stride], group=group,
+             pads=[ph[0], pw[0], ph[1], pw[1]])
+    y = g.op("Relu", [y], out=f"{name}/relu")
+    out_hw = (-(-hw[0] // stride), -(-hw[1] // stride))
+    return y, out_hw
+
+
+def build(weights, head: dict | None = None) -> onnx.ModelProto:
+    """weights: mapping (npz). head: {'layers': [(W [in,out], b [out]), ...]} with ReLU between
+    layers, applied to concat(embeddings, scores); softmax at the end. None -> uniform probs
+    placeholder is NOT allowed: a head must be given (the product contract needs probs)."""
+    if head is None:
+        raise ValueError("a 3-class head is required to build yamnet.onnx")
+    g = _G()
+    g.const("axes_c", np.array([1], dtype=np.int64))
+    x = g.op("Unsqueeze", ["patches", "axes_c"], out="nchw")
+    hw = (96, 64)
+    for n, kind, stride in LAYERS:
+        if kind == "conv":
+            k = np.asarray(weights[f"layer{n}/conv/kernel"]).transpose(3, 2, 0, 1)
+            x, hw = _conv(g, x, k, np.asarray(weights[f"layer{n}/conv/bias"]), stride, hw, 1, f"layer{n}/conv")
+        else:
+            dk = np.asarray(weights[f"layer{n}/depthwise_conv/depthwise_kernel"]).transpose(2, 3, 0, 1)
+            c = dk.shape[0]
+            x, hw = _conv(g, x, dk, np.asarray(weights[f"layer{n}/depthwise_conv/bias"]), stride, hw, c,
+                          f"layer{n}/depthwise")
+            pk = np.asarray(weights[f"layer{n}/pointwise_conv/kernel"]).transpose(3, 2, 0, 1)
+            x, hw = _conv(g, x, pk, np.asarray(weights[f"layer{n}/pointwise_conv/bias"]), 1, hw, 1,
+                          f"layer{n}/pointwise")
+    pooled = g.op("GlobalAveragePool", [x])
+    emb = g.op("Flatten", [pooled], out="embeddings", axis=1)
+    logits = g.op("Gemm", [emb, g.const("logits/W", np.asarray(weights["logits/kernel"])),
+                           g.const("logits/B", np.asarray(weights["logits/bias"]))], out="audioset_logits")
+    g.op("Sigmoid", [logits], out="scores")
+    h = g.op("Concat", ["embeddings", "scores"], out="head_in", axis=1)
+    layers = head["layers"]
+    for i, (W, b) in enumerate(layers):
+        h = g.op("Gemm", [h, g.const(f"head/{i}/W", np.asarray(W)), g.const(f"head/{i}/B", np.asarray(b))],
+                 out=f"head_{i}")
+        if i < len(layers) - 1:
+            h = g.op("Relu", [h])
+    g.op("Softmax", [h], out="probs", axis=-1)
+    graph = helper.make_graph(
+        g.nodes, "yamnet_cryscope",
+        [helper.make_tensor_value_info("patches", TensorProto.FLOAT, ["N", 96, 64])],
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, ["N", 521]),
+         helper.make_tensor_value_info("embeddings", TensorProto.FLOAT, ["N", 1024]),
+         helper.make_tensor_value_info("probs", TensorProto.FLOAT, ["N", 3])],
+        g.inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="cryscope-models")
+    model.ir_version = 8  # onnxruntime-web friendly
+    model.doc_string = ("YAMNet (Apache-2.0, tensorflow/models research/audioset/yamnet) with a cryscope "
+                        "3-class head; built from yamnet.npz. Labels: cry, scream, normal.")
+    onnx.checker.check_model(model)
+    return model
+
+
+def identity_head() -> dict:
+    """A fixed, untrained head (used only for graph tests): zeros -> uniform probs."""
+    return {"layers": [(np.zeros((1545, 3), np.float32), np.zeros(3, np.float32))]}
