@@ -1,0 +1,154 @@
+import { describe, expect, it } from 'vitest';
+import { FramePipeline, classifyClip, summarize, topLabels, checkClip, type PipelineEvent } from '../../../web/src/pipeline.js';
+import { FakeDecider, FakeFrontEnd, fakeProbs, signal } from '../helpers/fakes.js';
+
+const timing = { yamnetWindow: 0.975, yamnetHop: 0.5, wav2vec2Window: 2.0, wav2vec2Hop: 0.5 };
+
+function make(opts: { yamnet?: boolean; wav2vec2?: boolean; failW2v?: boolean; names?: string[] } = {}) {
+  const y = opts.yamnet ?? true;
+  const w = opts.wav2vec2 ?? true;
+  const frontEnd = new FakeFrontEnd({ yWin: 15600, yHop: 8000, wWin: 32000, wHop: 8000, yamnet: y, wav2vec2: w });
+  const decider = new FakeDecider();
+  const calls = { yamnet: 0, wav2vec2: 0 };
+  const models = {
+    yamnet: y ? async (ps: Float32Array[]) => { calls.yamnet += ps.length; return ps.map((p) => ({ probs: fakeProbs(p), scores: Float32Array.from([0.1, 0.7, 0.3]) })); } : undefined,
+    wav2vec2: w ? async (ws: Float32Array[]) => {
+      if (opts.failW2v) throw new Error('boom');
+      calls.wav2vec2 += ws.length;
+      return ws.map(fakeProbs);
+    } : undefined,
+  };
+  const p = new FramePipeline({ frontEnd, decider, models, timing, audiosetLabels: opts.names, topK: 2 });
+  return { p, decider, calls };
+}
+
+async function feed(p: FramePipeline, x: Float32Array, chunk = 128): Promise<PipelineEvent[]> {
+  const out: PipelineEvent[] = [];
+  for (let i = 0; i < x.length; i += chunk) out.push(...(await p.process(x.subarray(i, i + chunk))));
+  return out;
+}
+
+describe('FramePipeline', () => {
+  it('emits one decision per 0.5 s hop, pairing both models once Wav2Vec2 has a window', async () => {
+    const { p, decider } = make();
+    const evs = await feed(p, signal([[5, 0]]));
+    const wins = evs.filter((e) => e.type === 'window').map((e) => (e as any).window);
+    // YAMNet windows end at 0.975, 1.475, ... 4.975 and W2V at 2.0 … 5.0 → ticks 2..10 (9 decisions); none missing, none doubled.
+    expect(wins.map((w) => Math.round(w.end * 1000))).toEqual([975, 1475, 2000, 2500, 3000, 3500, 4000, 4500, 5000]);
+    // Before 2 s only YAMNet exists; from then on both contribute.
+    expect(decider.inputs.slice(0, 2).every((i) => i.yamnet && !i.wav2vec2)).toBe(true);
+    expect(decider.inputs.slice(2).every((i) => i.yamnet && i.wav2vec2)).toBe(true);
+    expect(wins[2].models).toEqual(['yamnet', 'wav2vec2']);
+    expect(wins[0].fused[2]).toBeCloseTo(0.9);
+  });
+
+  it('does not depend on how the audio is chunked', async () => {
+    const x = signal([[2, 0], [3, 1], [2, 0]]);
+    const a = make(); const b = make();
+    const ea = (await feed(a.p, x, 128)).concat(await a.p.finish());
+    const eb = (await feed(b.p, x, 16000 * 7)).concat(await b.p.finish());
+    expect(JSON.stringify(ea)).toEqual(JSON.stringify(eb));
+  });
+
+  it('turns a loud stretch into a cry onset and offset with times from the decider', async () => {
+    const { p } = make();
+    const evs = (await feed(p, signal([[2, 0], [4, 1], [3, 0]]))).concat(await p.finish());
+    const onsets = evs.filter((e) => e.type === 'onset').map((e) => (e as any).event);
+    const offsets = evs.filter((e) => e.type === 'offset').map((e) => (e as any).event);
+    expect(onsets).toHaveLength(1);
+    expect(onsets[0].label).toBe('cry');
+    expect(offsets).toHaveLength(1);
+    expect(offsets[0].end).toBeGreaterThan(onsets[0].start);
+  });
+
+  it('detects scream separately from cry', async () => {
+    const { p } = make();
+    const evs = (await feed(p, signal([[2, 0], [4, -1], [3, 0]]))).concat(await p.finish());
+    expect(evs.filter((e) => e.type === 'onset').map((e) => (e as any).event.label)).toEqual(['scream']);
+  });
+
+  it('closes an open episode at finish()', async () => {
+    const { p } = make();
+    await feed(p, signal([[1, 0], [4, 1]]));
+    const tail = await p.finish();
+    expect(tail.some((e) => e.type === 'offset' && e.event.label === 'cry')).toBe(true);
+  });
+
+  it('runs with only one model and passes null for the other', async () => {
+    const { p, decider, calls } = make({ wav2vec2: false });
+    await feed(p, signal([[3, 0]]));
+    expect(calls.wav2vec2).toBe(0);
+    expect(decider.inputs.length).toBeGreaterThan(0);
+    expect(decider.inputs.every((i) => i.wav2vec2 === null && i.yamnet)).toBe(true);
+    const w = make({ yamnet: false });
+    const evs = await feed(w.p, signal([[3, 0]]));
+    const ends = evs.filter((e) => e.type === 'window').map((e) => (e as any).window.end);
+    expect(ends).toEqual([2, 2.5, 3]);
+  });
+
+  it('drops a failing model, reports it, and keeps deciding with the other', async () => {
+    const { p, decider } = make({ failW2v: true });
+    const evs = await feed(p, signal([[4, 0]]));
+    const errs = evs.filter((e) => e.type === 'model-error');
+    expect(errs).toHaveLength(1);
+    expect((errs[0] as any).model).toBe('wav2vec2');
+    expect(p.activeModels).toEqual(['yamnet']);
+    expect(decider.inputs.length).toBeGreaterThanOrEqual(5);
+    expect(decider.inputs.every((i) => i.wav2vec2 === null)).toBe(true);
+  });
+
+  it('reports YAMNet top AudioSet labels by score', async () => {
+    const { p } = make({ names: ['Speech', 'Baby cry, infant cry', 'Music'] });
+    const evs = await feed(p, signal([[1, 0]]));
+    const w = evs.find((e) => e.type === 'window') as any;
+    expect(w.window.topAudioSet).toEqual([{ label: 'Baby cry, infant cry', score: expect.closeTo(0.7, 5) }, { label: 'Music', score: expect.closeTo(0.3, 5) }]);
+  });
+
+  it('replaces NaN/Inf with silence and warns instead of crashing', async () => {
+    const { p } = make();
+    const x = signal([[1, 0]]);
+    x[5] = NaN; x[6] = Infinity;
+    const evs = await p.process(x);
+    expect(evs[0]).toEqual({ type: 'warning', message: expect.stringContaining('2 non-finite') });
+  });
+
+  it('rejects concurrent calls and use after finish', async () => {
+    const { p } = make();
+    const a = p.process(signal([[1, 0]]));
+    await expect(p.process(signal([[1, 0]]))).rejects.toThrow(/concurrently/);
+    await a;
+    await p.finish();
+    await expect(p.process(signal([[1, 0]]))).rejects.toThrow(/finished/);
+    p.reset();
+    await expect(p.process(signal([[1, 0]]))).resolves.toBeDefined();
+  });
+
+  it('needs at least one model', () => {
+    expect(() => new FramePipeline({ frontEnd: new FakeFrontEnd(), decider: new FakeDecider(), models: {}, timing })).toThrow(/at least one model/);
+  });
+});
+
+describe('classifyClip / summarize', () => {
+  it('predicts the argmax of the mean fused probability and reports each model', async () => {
+    const { p } = make();
+    const r = await classifyClip(p, signal([[5, 1]]), 16000);
+    expect(r.file.label).toBe('cry');
+    expect(r.file.models.yamnet![0]).toBeCloseTo(0.9);
+    expect(r.file.models.wav2vec2![0]).toBeCloseTo(0.9);
+    expect(r.duration).toBe(5);
+    expect(r.windows.length).toBeGreaterThan(5);
+  });
+
+  it('gives clear errors for unusable clips', async () => {
+    expect(() => checkClip(new Float32Array(0), 16000)).toThrow(/empty/);
+    expect(() => checkClip(new Float32Array(10), 1000)).toThrow(/sampleRate/);
+    expect(() => checkClip(Float32Array.from([0, NaN]), 16000)).toThrow(/non-finite/);
+    expect(() => checkClip([0, 1] as any, 16000)).toThrow(/Float32Array/);
+    expect(() => summarize([])).toThrow(/no usable audio/);
+  });
+
+  it('topLabels handles k larger than the class count', () => {
+    expect(topLabels([0.2, 0.9], ['a', 'b'], 5).map((l) => l.label)).toEqual(['b', 'a']);
+    expect(topLabels([0.2], undefined, 3)).toEqual([]);
+  });
+});

@@ -1,0 +1,326 @@
+// The frame processor: a pure state machine from audio samples to typed events.
+//   samples → StreamFrontEnd (core) → model functions → Decider (core) → PipelineEvent[]
+// It knows nothing about browsers, workers or ONNX Runtime: models are plain async functions,
+// so it is unit-tested with fakes and driven by the real core + ORT in the worker and in Node.
+import type { CoreEvent, CoreWindow, DeciderLike, DeciderOutput, FrontEndLike } from './core.js';
+import type { ModelName, Probs } from './labels.js';
+import type { AudioSetLabel, ClipResult, DetectionEvent, FileSummary, WindowResult } from './types.js';
+
+export interface YamnetOutput {
+  /** Three-class probabilities. */
+  probs: ArrayLike<number>;
+  /** 521 AudioSet scores (optional; used for top labels). */
+  scores?: ArrayLike<number>;
+}
+/** Runs YAMNet on a batch of [96,64] patches. */
+export type YamnetFn = (patches: Float32Array[]) => Promise<YamnetOutput[]>;
+/** Runs Wav2Vec2 on a batch of normalised waveforms; returns three-class probabilities per input. */
+export type Wav2vec2Fn = (waves: Float32Array[]) => Promise<ArrayLike<number>[]>;
+
+export interface PipelineDeps {
+  frontEnd: FrontEndLike;
+  decider: DeciderLike;
+  models: { yamnet?: YamnetFn; wav2vec2?: Wav2vec2Fn };
+  /** Window lengths and hops in seconds (must match the front-end's configuration). */
+  timing: { yamnetWindow: number; yamnetHop: number; wav2vec2Window: number; wav2vec2Hop: number };
+  /** AudioSet display names (521) for top labels; omit to skip them. */
+  audiosetLabels?: string[];
+  /** Number of top AudioSet labels per window (default 3). */
+  topK?: number;
+}
+
+export type PipelineEvent =
+  | { type: 'window'; window: WindowResult }
+  | { type: 'onset' | 'offset'; event: DetectionEvent }
+  /** A model failed; the pipeline continues with the others (fusion falls back). */
+  | { type: 'model-error'; model: ModelName; message: string }
+  /** Input was repaired (e.g. NaN/Inf samples replaced by 0). */
+  | { type: 'warning'; message: string };
+
+interface ModelResult {
+  tick: number;
+  start: number;
+  end: number;
+  probs: Probs;
+  top?: AudioSetLabel[];
+}
+
+interface ModelTrack {
+  /** Decision-grid ticks between two windows of this model. */
+  step: number;
+  /** Tick of the model's first window. */
+  firstTick: number;
+  lastTick: number;
+  queue: ModelResult[];
+  latest: ModelResult | null;
+}
+
+const EPS = 1e-9;
+
+export function toProbs(a: ArrayLike<number>): Probs {
+  if (!a || a.length !== 3) throw new Error(`expected 3 probabilities, got ${a ? a.length : a}`);
+  return [Number(a[0]), Number(a[1]), Number(a[2])];
+}
+
+export function topLabels(scores: ArrayLike<number>, names: string[] | undefined, k: number): AudioSetLabel[] {
+  if (!names || k <= 0) return [];
+  const idx = Array.from({ length: scores.length }, (_, i) => i);
+  idx.sort((a, b) => scores[b] - scores[a]);
+  return idx.slice(0, k).map((i) => ({ label: names[i] ?? `class ${i}`, score: Number(scores[i]) }));
+}
+
+/**
+ * Pairs the two models' windows on a common hop grid and feeds the Decider.
+ * Why a grid: the windows differ in length (0.975 s vs 2 s) so their end times never coincide;
+ * each window is assigned the grid tick nearest its end, and a decision for tick k is made once
+ * every active model has either reported tick ≥ k or cannot report at k (not started yet / between
+ * its own hops — then its latest result is carried forward).
+ */
+export class FramePipeline {
+  private readonly hop: number;
+  private readonly tracks = new Map<ModelName, ModelTrack>();
+  private emittedTick = -Infinity;
+  private busy = false;
+  private finished = false;
+
+  constructor(private readonly deps: PipelineDeps) {
+    const t = deps.timing;
+    const active = (Object.keys(deps.models) as ModelName[]).filter((m) => deps.models[m]);
+    if (active.length === 0) throw new Error('FramePipeline needs at least one model function');
+    this.hop = Math.min(active.includes('yamnet') ? t.yamnetHop : Infinity, active.includes('wav2vec2') ? t.wav2vec2Hop : Infinity);
+    for (const m of active) {
+      const hop = m === 'yamnet' ? t.yamnetHop : t.wav2vec2Hop;
+      const win = m === 'yamnet' ? t.yamnetWindow : t.wav2vec2Window;
+      this.tracks.set(m, { step: Math.max(1, Math.round(hop / this.hop)), firstTick: this.tick(win), lastTick: -Infinity, queue: [], latest: null });
+    }
+  }
+
+  /** Models still running (a model that failed is dropped). */
+  get activeModels(): ModelName[] {
+    return [...this.tracks.keys()];
+  }
+
+  private tick(seconds: number): number {
+    return Math.round(seconds / this.hop + EPS);
+  }
+
+  /** Feeds audio at the front-end's input rate; resolves with the events it caused. */
+  async process(samples: Float32Array): Promise<PipelineEvent[]> {
+    if (this.finished) throw new Error('pipeline already finished; call reset() first');
+    const out: PipelineEvent[] = [];
+    let bad = 0;
+    for (let i = 0; i < samples.length; i++) if (!Number.isFinite(samples[i])) bad++;
+    if (bad > 0) {
+      samples = samples.map((v) => (Number.isFinite(v) ? v : 0));
+      out.push({ type: 'warning', message: `${bad} non-finite samples (NaN/Inf) replaced by silence` });
+    }
+    await this.exclusive(async () => {
+      this.deps.frontEnd.push(samples);
+      await this.drain(out);
+      this.emitReady(out, false);
+    });
+    return out;
+  }
+
+  /** Ends the stream: flushes the front-end tail, emits all pending decisions and closes open episodes. */
+  async finish(): Promise<PipelineEvent[]> {
+    const out: PipelineEvent[] = [];
+    await this.exclusive(async () => {
+      this.deps.frontEnd.flush();
+      await this.drain(out);
+      const last = this.emitReady(out, true);
+      const flushed = this.deps.decider.flush(last);
+      const events = Array.isArray(flushed) ? flushed : (flushed?.events ?? []);
+      for (const e of events) out.push(toEvent(e));
+      this.finished = true;
+    });
+    return out;
+  }
+
+  reset(): void {
+    this.deps.frontEnd.reset();
+    this.deps.decider.reset();
+    for (const t of this.tracks.values()) Object.assign(t, { lastTick: -Infinity, queue: [], latest: null });
+    this.emittedTick = -Infinity;
+    this.lastTime = 0;
+    this.finished = false;
+  }
+
+  private async exclusive(fn: () => Promise<void>): Promise<void> {
+    if (this.busy) throw new Error('pipeline.process/finish called concurrently; await the previous call');
+    this.busy = true;
+    try {
+      await fn();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Pops every ready window and runs the models on them in batches per model. */
+  private async drain(out: PipelineEvent[]): Promise<void> {
+    const byModel: Record<ModelName, CoreWindow[]> = { yamnet: [], wav2vec2: [] };
+    for (let w = this.deps.frontEnd.pop(); w; w = this.deps.frontEnd.pop()) {
+      if (this.tracks.has(w.model)) byModel[w.model].push(w);
+    }
+    if (byModel.yamnet.length && this.tracks.has('yamnet')) {
+      await this.run('yamnet', byModel.yamnet, out, async (ws) => {
+        const res = await this.deps.models.yamnet!(ws.map((w) => w.data));
+        return res.map((r) => ({ probs: toProbs(r.probs), top: r.scores ? topLabels(r.scores, this.deps.audiosetLabels, this.deps.topK ?? 3) : undefined }));
+      });
+    }
+    if (byModel.wav2vec2.length && this.tracks.has('wav2vec2')) {
+      await this.run('wav2vec2', byModel.wav2vec2, out, async (ws) => {
+        const res = await this.deps.models.wav2vec2!(ws.map((w) => w.data));
+        return res.map((r) => ({ probs: toProbs(r) }));
+      });
+    }
+  }
+
+  private async run(model: ModelName, windows: CoreWindow[], out: PipelineEvent[], infer: (ws: CoreWindow[]) => Promise<{ probs: Probs; top?: AudioSetLabel[] }[]>): Promise<void> {
+    const track = this.tracks.get(model)!;
+    let results: { probs: Probs; top?: AudioSetLabel[] }[];
+    try {
+      results = await infer(windows);
+      if (results.length !== windows.length) throw new Error(`returned ${results.length} results for ${windows.length} windows`);
+      for (const r of results) if (!r.probs.every(Number.isFinite)) throw new Error('returned non-finite probabilities');
+    } catch (e) {
+      // Drop the model and carry on with the other one: fusion falls back to the model present.
+      this.tracks.delete(model);
+      out.push({ type: 'model-error', model, message: e instanceof Error ? e.message : String(e) });
+      if (this.tracks.size === 0) throw new Error(`all models failed; last error (${model}): ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    windows.forEach((w, i) => {
+      const tick = this.tick(w.end);
+      track.queue.push({ tick, start: w.start, end: w.end, probs: results[i].probs, top: results[i].top });
+      track.lastTick = Math.max(track.lastTick, tick);
+    });
+  }
+
+  private lastTime = 0;
+
+  /** Emits decisions for every tick all active models agree is complete. Returns the last decision time. */
+  private emitReady(out: PipelineEvent[], final: boolean): number {
+    for (;;) {
+      // Next candidate: the smallest tick after the last decision that some model has a window for.
+      let k = Infinity;
+      for (const t of this.tracks.values()) for (const r of t.queue) if (r.tick > this.emittedTick) k = Math.min(k, r.tick);
+      if (k === Infinity) break;
+      if (!final) {
+        let ready = true;
+        for (const t of this.tracks.values()) {
+          const next = t.lastTick === -Infinity ? t.firstTick : t.lastTick + t.step;
+          if (!(t.lastTick >= k || next > k)) ready = false;
+        }
+        if (!ready) break;
+      }
+      this.decide(k, out);
+    }
+    return this.lastTime;
+  }
+
+  private decide(k: number, out: PipelineEvent[]): void {
+    let start = Infinity;
+    let end = -Infinity;
+    const used: Partial<Record<ModelName, ModelResult>> = {};
+    for (const [m, t] of this.tracks) {
+      while (t.queue.length && t.queue[0].tick <= k) t.latest = t.queue.shift()!;
+      // Carry a result forward only within the model's own hop; older means stale.
+      if (t.latest && k - t.latest.tick < t.step) {
+        used[m] = t.latest;
+        start = Math.min(start, t.latest.start);
+        if (t.latest.tick === k) end = Math.max(end, t.latest.end);
+      }
+    }
+    this.emittedTick = k;
+    if (!used.yamnet && !used.wav2vec2) return;
+    if (end === -Infinity) end = k * this.hop;
+    const d: DeciderOutput = this.deps.decider.update({
+      time: end,
+      yamnet: used.yamnet ? Float32Array.from(used.yamnet.probs) : null,
+      wav2vec2: used.wav2vec2 ? Float32Array.from(used.wav2vec2.probs) : null,
+    });
+    this.lastTime = end;
+    const window: WindowResult = {
+      start, end,
+      fused: toProbs(d.fused),
+      smoothed: toProbs(d.smoothed),
+      method: d.method,
+      models: (Array.isArray(d.models) ? d.models : Array.from(d.models as ArrayLike<string>)) as ModelName[],
+    };
+    if (used.yamnet) window.yamnet = used.yamnet.probs;
+    if (used.wav2vec2) window.wav2vec2 = used.wav2vec2.probs;
+    if (used.yamnet?.top && used.yamnet.top.length) window.topAudioSet = used.yamnet.top;
+    out.push({ type: 'window', window });
+    for (const e of d.events ?? []) out.push(toEvent(e));
+  }
+}
+
+function toEvent(e: CoreEvent): PipelineEvent {
+  const ev: DetectionEvent = { type: e.type, label: e.label, start: e.start, peak: e.peak };
+  if (e.end !== undefined && e.end !== null) ev.end = e.end;
+  if (e.mean !== undefined && e.mean !== null) ev.mean = e.mean;
+  return { type: e.type, event: ev };
+}
+
+function mean3(rows: Probs[]): Probs {
+  const s: Probs = [0, 0, 0];
+  for (const r of rows) for (let i = 0; i < 3; i++) s[i] += r[i];
+  return s.map((v) => v / rows.length) as Probs;
+}
+
+export function argmax(p: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
+  return best;
+}
+
+const LABEL_OF = ['cry', 'scream', 'normal'] as const;
+
+/** Per-file summary: prediction = argmax of the mean fused probability over windows (issue 4). */
+export function summarize(windows: WindowResult[]): FileSummary {
+  if (windows.length === 0) throw new Error('no usable audio: the clip produced no analysis windows');
+  const ensemble = mean3(windows.map((w) => w.fused));
+  const models: FileSummary['models'] = { ensemble };
+  const y = windows.filter((w) => w.yamnet).map((w) => w.yamnet!);
+  const v = windows.filter((w) => w.wav2vec2).map((w) => w.wav2vec2!);
+  if (y.length) models.yamnet = mean3(y);
+  if (v.length) models.wav2vec2 = mean3(v);
+  return { label: LABEL_OF[argmax(ensemble)], probs: ensemble, models };
+}
+
+/** Validates a clip before analysis: clear errors for empty, non-finite or absurd input. */
+export function checkClip(samples: Float32Array, sampleRate: number, maxSeconds = 3600): void {
+  if (!(samples instanceof Float32Array)) throw new TypeError('samples must be a Float32Array');
+  if (!Number.isFinite(sampleRate) || sampleRate < 4000 || sampleRate > 384000) {
+    throw new RangeError(`sampleRate must be between 4000 and 384000 Hz, got ${sampleRate}`);
+  }
+  if (samples.length === 0) throw new RangeError('no usable audio: the clip is empty');
+  if (samples.length / sampleRate > maxSeconds) throw new RangeError(`clip is ${(samples.length / sampleRate).toFixed(0)} s long; the limit is ${maxSeconds} s`);
+  let bad = 0;
+  for (let i = 0; i < samples.length; i++) if (!Number.isFinite(samples[i])) bad++;
+  if (bad) throw new RangeError(`audio contains ${bad} non-finite samples (NaN/Inf)`);
+}
+
+/** Runs a whole clip through a fresh pipeline. Feeds in 1 s chunks so memory stays flat. */
+export async function classifyClip(pipeline: FramePipeline, samples: Float32Array, sampleRate: number, onProgress?: (fraction: number) => void): Promise<ClipResult & { warnings: string[] }> {
+  checkClip(samples, sampleRate);
+  const windows: WindowResult[] = [];
+  const events: DetectionEvent[] = [];
+  const warnings: string[] = [];
+  const collect = (evs: PipelineEvent[]) => {
+    for (const e of evs) {
+      if (e.type === 'window') windows.push(e.window);
+      else if (e.type === 'onset' || e.type === 'offset') events.push(e.event);
+      else if (e.type === 'model-error') warnings.push(`${e.model} failed: ${e.message}`);
+      else warnings.push(e.message);
+    }
+  };
+  const chunk = Math.max(1, Math.round(sampleRate));
+  for (let i = 0; i < samples.length; i += chunk) {
+    collect(await pipeline.process(samples.subarray(i, i + chunk)));
+    onProgress?.(Math.min(1, (i + chunk) / samples.length));
+  }
+  collect(await pipeline.finish());
+  return { duration: samples.length / sampleRate, windows, events, file: summarize(windows), warnings };
+}
