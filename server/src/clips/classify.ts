@@ -1,0 +1,66 @@
+import type { BatchEvent, BatchWindow, DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import { BATCH_SCHEMA_V1 } from '../../../web/src/protocol/index.js';
+import type { Db } from '../db/adapter.js';
+
+/** The part of cryscope/node's API the clip workflow uses (see the brief's contract). */
+export interface ClipClassifier {
+  classify(samples: Float32Array, sampleRate: number): Promise<{
+    duration: number;
+    windows: { start: number; end: number; yamnet?: number[]; wav2vec2?: number[]; fused: number[] }[];
+    events: { type: 'onset' | 'offset'; label: 'cry' | 'scream'; start: number; end?: number; peak: number; mean?: number }[];
+  }>;
+  decodeAudio(bytes: Uint8Array): Promise<{ samples: Float32Array; sampleRate: number }>;
+  version: { yamnet?: string; wav2vec2?: string; core?: string };
+}
+
+/**
+ * Loads `cryscope/node` (the web package's Node entry: same WASM core + ONNX models as the
+ * browser). Throws a clear error when the package entry or its models are not available.
+ */
+export async function loadClipClassifier(modelsDir?: string): Promise<ClipClassifier> {
+  const spec = 'cryscope/node';
+  let mod: any;
+  try {
+    mod = await import(spec);
+  } catch (err) {
+    throw new Error(`cryscope/node is not available (${(err as Error).message})`);
+  }
+  const c = await mod.loadClassifier(modelsDir ? { modelsDir } : {});
+  const m = c.manifest ?? {};
+  return {
+    classify: (s: Float32Array, r: number) => c.classify(s, r),
+    decodeAudio: (b: Uint8Array) => mod.decodeAudio(b),
+    version: { yamnet: String(m.version ?? 'unknown'), wav2vec2: String(m.version ?? 'unknown'), core: String(mod.coreVersion ?? 'node') },
+  };
+}
+
+const clamp = (p: number) => Math.min(1, Math.max(0, Number.isFinite(p) ? p : 0));
+const probs3 = (p: number[]) => [clamp(p[0]), clamp(p[1]), clamp(p[2])] as [number, number, number];
+
+/** Classifies a stored clip and turns the result into a batch (batchId = clipId). */
+export async function classifyStoredClip(db: Db, clipId: string, classifier: ClipClassifier): Promise<DetectionBatchV1> {
+  const r = await db.query<{ device_id: string; session_id: string; received_at: Date | string; audio: Uint8Array | null }>(
+    'SELECT device_id, session_id, received_at, audio FROM clips WHERE clip_id = $1', [clipId]);
+  if (!r.rows.length) throw new Error(`clip ${clipId} not found`);
+  const row = r.rows[0];
+  if (!row.audio) throw new Error(`clip ${clipId} has no audio (already processed?)`);
+  const { samples, sampleRate } = await classifier.decodeAudio(new Uint8Array(row.audio));
+  const result = await classifier.classify(samples, sampleRate);
+  const windows: BatchWindow[] = result.windows.map((w) => {
+    const probs: BatchWindow['probs'] = { fused: probs3(w.fused) };
+    if (w.yamnet) probs.yamnet = probs3(w.yamnet);
+    if (w.wav2vec2) probs.wav2vec2 = probs3(w.wav2vec2);
+    return { start: w.start, end: Math.max(w.start, w.end), probs };
+  });
+  const events: BatchEvent[] = result.events.map((e) => {
+    const ev: BatchEvent = { type: e.type, label: e.label, start: e.start, peak: clamp(e.peak) };
+    if (e.type === 'offset' && e.end !== undefined) ev.end = Math.max(e.start, e.end);
+    if (e.mean !== undefined) ev.mean = clamp(e.mean);
+    return ev;
+  });
+  const receivedAt = row.received_at instanceof Date ? row.received_at.toISOString() : new Date(row.received_at).toISOString();
+  return {
+    schema: BATCH_SCHEMA_V1, batchId: clipId, sessionId: row.session_id, deviceId: row.device_id,
+    sentAt: receivedAt, sessionStartedAt: receivedAt, models: classifier.version, windows, events,
+  };
+}

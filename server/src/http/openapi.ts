@@ -1,0 +1,71 @@
+import { LIMITS, batchSchemaV1 } from '../../../web/src/protocol/index.js';
+import type { ServerConfig } from '../config.js';
+
+const error = {
+  type: 'object',
+  required: ['error', 'message'],
+  properties: { error: { type: 'string' }, message: { type: 'string' }, details: {} },
+};
+const json = (schema: unknown) => ({ content: { 'application/json': { schema } } });
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((c) => [String(c), { description: ERROR_TEXT[c], ...json({ $ref: '#/components/schemas/Error' }) }]));
+const ERROR_TEXT: Record<number, string> = {
+  400: 'Malformed JSON or a batch that breaks cryscope.batch/1 (details list every problem with its JSON pointer)',
+  401: 'Missing or unknown API key',
+  403: 'The key may not act for this device',
+  404: 'Unknown session/clip, or the feature is disabled',
+  413: 'Body larger than the limit',
+  415: 'Wrong Content-Type or unreadable audio',
+  422: 'Clip shorter than 5 s or longer than 15 s',
+  501: 'Clip classification not available on this server',
+  503: 'Temporal unavailable: nothing accepted, retry later (Retry-After)',
+};
+const sessionParam = { name: 'sessionId', in: 'path', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,128}$' } };
+const deviceParam = { name: 'deviceId', in: 'query', required: false, description: 'Admin keys only: the device to read', schema: { type: 'string' } };
+
+/** The OpenAPI 3.1 description served at GET /api/v1/openapi.json. */
+export function openApiDocument(config: ServerConfig) {
+  const { $id: _id, ...batch } = batchSchemaV1;
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'cryscope ingest API',
+      version: '1.0.0',
+      description: 'Stores detection results (never audio) from cryscope clients through Temporal workflows. ' +
+        `Batches are idempotent by batchId. Body limit ${LIMITS.maxBatchBytes} bytes.`,
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Per-device API key configured on the server (X-API-Key header also accepted)' } },
+      schemas: { Batch: batch, Error: error },
+    },
+    security: [{ bearer: [] }],
+    paths: {
+      '/api/v1/detections': {
+        post: {
+          summary: 'Submit a detection batch (cryscope.batch/1)',
+          requestBody: { required: true, ...json({ $ref: '#/components/schemas/Batch' }) },
+          responses: {
+            '202': { description: 'Accepted by Temporal (stored asynchronously, exactly once)', ...json({ type: 'object', properties: { accepted: { const: true }, batchId: { type: 'string' }, workflowId: { type: 'string' }, duplicate: { type: 'boolean' } } }) },
+            ...errors(400, 401, 403, 413, 415, 503),
+          },
+        },
+      },
+      '/api/v1/clips': {
+        post: {
+          summary: `Upload a 5-15 s WAV/FLAC clip to classify on the server (${config.clipsEnabled ? 'enabled' : 'disabled'} here; max ${config.clipMaxBytes} bytes)`,
+          parameters: [{ name: 'sessionId', in: 'query', required: true, schema: { type: 'string' } }, { name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', format: 'uuid' } }],
+          requestBody: { required: true, content: { 'audio/wav': { schema: { type: 'string', format: 'binary' } }, 'audio/flac': { schema: { type: 'string', format: 'binary' } } } },
+          responses: { '202': { description: 'Accepted; classified by a workflow' }, ...errors(400, 401, 403, 404, 413, 415, 422, 501, 503) },
+        },
+      },
+      '/api/v1/clips/{clipId}': { get: { summary: 'Clip status and events', parameters: [{ name: 'clipId', in: 'path', required: true, schema: { type: 'string', format: 'uuid' } }], responses: { '200': { description: 'Clip' }, ...errors(400, 401, 404) } } },
+      '/api/v1/sessions': { get: { summary: 'Sessions, newest first', parameters: [deviceParam, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 1000, default: 100 } }, { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } }], responses: { '200': { description: '{ sessions: [...] }' }, ...errors(400, 401, 403) } } },
+      '/api/v1/sessions/{sessionId}': { get: { summary: 'One session', parameters: [sessionParam, deviceParam], responses: { '200': { description: '{ session }' }, ...errors(400, 401, 403, 404) } } },
+      '/api/v1/sessions/{sessionId}/events': { get: { summary: "A session's onset/offset events", parameters: [sessionParam, deviceParam], responses: { '200': { description: '{ events: [...] }' }, ...errors(400, 401, 403, 404) } } },
+      '/api/v1/sessions/{sessionId}/episodes': { get: { summary: `A session's episodes (cry/scream lasting >= ${config.episodeMinSeconds} s)`, parameters: [sessionParam, deviceParam], responses: { '200': { description: '{ episodes: [...] }' }, ...errors(400, 401, 403, 404) } } },
+      '/api/v1/stats': { get: { summary: 'Per session and UTC day: count and total seconds of cry/scream, and of episodes', parameters: [deviceParam, { name: 'sessionId', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: '{ stats: [...] }' }, ...errors(400, 401, 403, 404) } } },
+      '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'alive' } } } },
+      '/readyz': { get: { summary: 'Readiness: Temporal and database reachable', security: [], responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
+    },
+  };
+}

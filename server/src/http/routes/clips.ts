@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { readClipHeader } from '../../clips/audio-header.js';
+import { REPO_ROOT } from '../../config.js';
+import { TemporalUnavailableError } from '../../temporal/client.js';
+import type { AppDeps } from '../app.js';
+import { sendError } from '../errors.js';
+
+const AUDIO_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave', 'audio/flac', 'audio/x-flac'];
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const ID = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Accepted clip length, seconds. */
+export const CLIP_MIN_SECONDS = 5;
+export const CLIP_MAX_SECONDS = 15;
+
+/**
+ * Why a clip cannot be classified on this server, or null if it can: the web package's
+ * Node entry (cryscope/node) and the built models (models/build/manifest.json) must exist.
+ */
+export function clipsUnavailableReason(): string | null {
+  try {
+    import.meta.resolve('cryscope/node');
+  } catch {
+    return 'the cryscope/node entry of the web package is not built/exported yet';
+  }
+  if (!existsSync(join(REPO_ROOT, 'models', 'build', 'manifest.json'))) return 'models/build/manifest.json is missing (run scripts/models-setup.sh)';
+  return null;
+}
+
+/**
+ * POST /api/v1/clips?sessionId=... — body: a 5–15 s WAV or FLAC clip (Content-Type audio/wav
+ * or audio/flac), at most clipMaxBytes. Off unless configured (404); 501 while the server-side
+ * classifier is unavailable. Optional Idempotency-Key: <uuid> makes a retried upload a no-op.
+ * GET /api/v1/clips/:clipId — status and result.
+ */
+export function registerClips(app: FastifyInstance, { config, db, ingest }: AppDeps) {
+  const unavailable = config.clipsEnabled ? clipsUnavailableReason() : null;
+  app.register(async (scope) => {
+    scope.addContentTypeParser(AUDIO_TYPES, { parseAs: 'buffer', bodyLimit: config.clipMaxBytes }, (_req, body, done) => done(null, body));
+
+    scope.post('/api/v1/clips', { bodyLimit: config.clipMaxBytes }, async (req, reply) => {
+      if (!config.clipsEnabled) return sendError(reply, 404, 'clips_disabled', 'clip upload is disabled on this server (enable with CRYSCOPE_CLIPS=1)');
+      if (unavailable) return sendError(reply, 501, 'clips_unavailable', `clip classification is not available: ${unavailable}`);
+      const sessionId = (req.query as Record<string, string | undefined>).sessionId;
+      if (!sessionId || !ID.test(sessionId)) return sendError(reply, 400, 'bad_query', 'sessionId query parameter is required (1-128 characters of A-Z a-z 0-9 . _ : -)');
+      if (req.principal!.admin) return sendError(reply, 403, 'forbidden', 'an admin key cannot upload clips; use a device key');
+      const body = req.body as Buffer;
+      let header;
+      try {
+        header = readClipHeader(body);
+      } catch (err) {
+        return sendError(reply, 415, 'unsupported_audio', `cannot read the clip: ${(err as Error).message}`);
+      }
+      if (header.durationSeconds < CLIP_MIN_SECONDS || header.durationSeconds > CLIP_MAX_SECONDS) {
+        return sendError(reply, 422, 'bad_clip_length', `clip is ${header.durationSeconds.toFixed(2)} s; it must be ${CLIP_MIN_SECONDS}-${CLIP_MAX_SECONDS} s`);
+      }
+      const key = req.headers['idempotency-key'];
+      if (key !== undefined && (typeof key !== 'string' || !UUID.test(key))) return sendError(reply, 400, 'bad_idempotency_key', 'Idempotency-Key must be a UUID');
+      const clipId = (key as string | undefined)?.toLowerCase() ?? randomUUID();
+      const deviceId = req.principal!.deviceId;
+      await db.query(
+        `INSERT INTO clips (clip_id, device_id, session_id, media_type, bytes, audio) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (clip_id) DO NOTHING`,
+        [clipId, deviceId, sessionId, header.format, body.length, body],
+      );
+      try {
+        const started = await ingest.startClip(clipId, deviceId, sessionId);
+        return reply.code(202).send({ accepted: true, clipId, workflowId: started.workflowId, duplicate: started.duplicate, durationSeconds: header.durationSeconds });
+      } catch (err) {
+        if (err instanceof TemporalUnavailableError) {
+          reply.header('retry-after', '2');
+          return sendError(reply, 503, 'temporal_unavailable', 'the workflow service is unavailable; retry later with the same Idempotency-Key');
+        }
+        throw err;
+      }
+    });
+  });
+
+  app.get('/api/v1/clips/:clipId', async (req, reply) => {
+    const { clipId } = req.params as { clipId: string };
+    if (!UUID.test(clipId)) return sendError(reply, 400, 'bad_query', 'clipId must be a UUID');
+    const r = await db.query<Record<string, unknown>>(
+      `SELECT clip_id AS "clipId", device_id AS "deviceId", session_id AS "sessionId", status, error, bytes, received_at AS "receivedAt"
+       FROM clips WHERE clip_id = $1 AND ($2::text IS NULL OR device_id = $2)`,
+      [clipId.toLowerCase(), req.principal!.admin ? null : req.principal!.deviceId],
+    );
+    if (!r.rows.length) return sendError(reply, 404, 'unknown_clip', `no clip ${clipId}`);
+    const events = await db.query(
+      `SELECT type, label, start_s AS "start", end_s AS "end", peak, mean FROM events WHERE batch_id = $1 ORDER BY idx`, [clipId.toLowerCase()]);
+    return { clip: r.rows[0], events: events.rows };
+  });
+}

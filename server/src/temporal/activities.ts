@@ -1,0 +1,92 @@
+/**
+ * Activities: every side effect of the ingest workflows. Built by a factory so the worker
+ * injects its database, configuration and identity (no globals; testable).
+ */
+import { ApplicationFailure, log } from '@temporalio/activity';
+import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import type { ServerConfig } from '../config.js';
+import type { Db } from '../db/adapter.js';
+import { markAlerted, pendingAlerts, storeBatch } from '../store/batches.js';
+import { classifyStoredClip, type ClipClassifier } from '../clips/classify.js';
+
+export interface ActivityDeps {
+  db: Db;
+  config: ServerConfig;
+  /** Worker identity recorded with each stored batch. */
+  identity: string;
+  /** Loaded lazily on first clip; null when clips are not available. */
+  clipClassifier?: () => Promise<ClipClassifier>;
+  /** Test hook: hold storeBatch's transaction open this long for sessions named "hold-*", ms. */
+  testHoldMs?: number;
+}
+
+/** SQLSTATE classes that mean "this data can never be stored": retrying would not help. */
+const PERMANENT_SQLSTATE = /^(22|23)/;
+
+export function createActivities(deps: ActivityDeps) {
+  const { db, config } = deps;
+  return {
+    async storeBatch(batch: DetectionBatchV1, source: 'browser' | 'clip') {
+      try {
+        const r = await storeBatch(db, batch, {
+          episodeMinSeconds: config.episodeMinSeconds,
+          storedBy: deps.identity,
+          source,
+          holdMs: deps.testHoldMs && batch.sessionId.startsWith('hold-') ? deps.testHoldMs : 0,
+        });
+        return { ...r, alertsConfigured: Boolean(config.alertWebhookUrl) };
+      } catch (err) {
+        const code = (err as { code?: string }).code;
+        if (code && PERMANENT_SQLSTATE.test(code)) {
+          throw ApplicationFailure.nonRetryable(`batch ${batch.batchId} rejected by the database: ${(err as Error).message}`, 'BadBatch');
+        }
+        throw err;
+      }
+    },
+
+    /** POSTs one alert per unsent episode of the batch, marking each sent; at-least-once with an idempotency key. */
+    async sendAlerts(batchId: string): Promise<number> {
+      if (!config.alertWebhookUrl) return 0;
+      let sent = 0;
+      for (const ep of await pendingAlerts(db, batchId)) {
+        const startedAt = ep.started_at instanceof Date ? ep.started_at.toISOString() : new Date(ep.started_at).toISOString();
+        const body = {
+          type: 'cryscope.episode',
+          deviceId: ep.device_id, sessionId: ep.session_id, label: ep.label,
+          start: ep.start_s, end: ep.end_s, durationSeconds: ep.duration_s, peak: ep.peak, startedAt,
+        };
+        const res = await fetch(config.alertWebhookUrl, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            // Same key on every retry so the receiver can drop duplicates.
+            'idempotency-key': `${ep.device_id}/${ep.session_id}/${ep.label}/${ep.start_s}`,
+          },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+        if (!res.ok) throw new Error(`alert webhook answered ${res.status}`);
+        await markAlerted(db, ep.device_id, ep.session_id, ep.label, ep.start_s);
+        sent++;
+      }
+      if (sent) log.info('alerts sent', { batchId, sent });
+      return sent;
+    },
+
+    async classifyClip(clipId: string): Promise<DetectionBatchV1> {
+      if (!deps.clipClassifier) throw ApplicationFailure.nonRetryable('clip classification is not available on this worker', 'ClipsUnavailable');
+      return classifyStoredClip(db, clipId, await deps.clipClassifier());
+    },
+
+    async finishClip(clipId: string) {
+      await db.query(
+        `UPDATE clips SET status = 'classified', audio = CASE WHEN $2 THEN audio ELSE NULL END WHERE clip_id = $1`,
+        [clipId, config.keepClipAudio],
+      );
+    },
+
+    async markClipFailed(clipId: string, error: string) {
+      await db.query(`UPDATE clips SET status = 'failed', error = $2, audio = NULL WHERE clip_id = $1`, [clipId, error.slice(0, 2000)]);
+    },
+  };
+}

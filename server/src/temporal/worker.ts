@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { ServerConfig } from '../config.js';
+import type { Db } from '../db/adapter.js';
+import { loadClipClassifier, type ClipClassifier } from '../clips/classify.js';
+import { createActivities } from './activities.js';
+import { WORKFLOW_BUNDLE_PATH } from './bundle-path.js';
+
+/**
+ * Creates (does not run) a Temporal worker for the ingest task queue. Uses the prebuilt
+ * workflow bundle (scripts/server-setup.sh) when present, else bundles workflows.ts at start
+ * (webpack, offline, a few seconds).
+ */
+export async function createWorker(config: ServerConfig, db: Db, identity = `cryscope-worker@${hostname()}:${process.pid}`) {
+  const connection = await connectWithRetry(config.temporalAddress);
+  let classifier: Promise<ClipClassifier> | null = null;
+  const activities = createActivities({
+    db,
+    config,
+    identity,
+    clipClassifier: config.clipsEnabled ? () => (classifier ??= loadClipClassifier()) : undefined,
+    testHoldMs: Number(process.env.CRYSCOPE_TEST_HOLD_MS) || 0,
+  });
+  const workflowSource = existsSync(WORKFLOW_BUNDLE_PATH)
+    ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }
+    : { workflowsPath: fileURLToPath(new URL('./workflows.js', import.meta.url)) };
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    identity,
+    activities,
+    ...workflowSource,
+    maxConcurrentActivityTaskExecutions: config.workerMaxActivities,
+    // Finish in-flight activities on SIGINT/SIGTERM before exiting (clean Ctrl-C).
+    shutdownGraceTime: '5s',
+  });
+  return { worker, connection, identity };
+}
+
+/** Temporal may still be starting (demo, CI, a supervisor restart): keep trying for ~60 s. */
+async function connectWithRetry(address: string, attempts = 60): Promise<NativeConnection> {
+  for (let i = 1; ; i++) {
+    try {
+      return await NativeConnection.connect({ address });
+    } catch (err) {
+      if (i >= attempts) throw err;
+      if (i === 1) console.warn(`worker: Temporal at ${address} not reachable yet; retrying`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}

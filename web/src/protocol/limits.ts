@@ -1,0 +1,29 @@
+/**
+ * Size limits of a detection batch (cryscope.batch/1). Shared by the sender (web) and the
+ * receiver (server) so a client can split its buffer before it is rejected.
+ * Why these numbers: a browser sends a batch every few seconds; 1200 windows is 10 min of
+ * windows at the default 0.5 s hop, far more than one batch ever needs, while keeping the
+ * JSON body under ~300 KiB.
+ */
+export const LIMITS = Object.freeze({
+  /** Maximum request body, bytes (server rejects larger bodies with 413). */
+  maxBatchBytes: 512 * 1024,
+  /** Maximum number of window summaries per batch. */
+  maxWindows: 1200,
+  /** Maximum number of onset/offset events per batch. */
+  maxEvents: 256,
+  /** Maximum length of sessionId / deviceId, characters. */
+  maxIdLength: 128,
+  /** Maximum length of a model version string, characters. */
+  maxVersionLength: 64,
+  /** Largest session-relative time accepted, seconds (31 days). */
+  maxSessionSeconds: 31 * 24 * 3600,
+});
+
+/** The schema identifier of this version of the batch format. */
+export const BATCH_SCHEMA_V1 = 'cryscope.batch/1' as const;
+
+/** Label order used everywhere (index 0, 1, 2). */
+export const LABELS = ['cry', 'scream', 'normal'] as const;
+/** Labels that can have onset/offset events. */
+export const EVENT_LABELS = ['cry', 'scream'] as const;

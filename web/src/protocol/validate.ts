@@ -1,0 +1,115 @@
+import { BATCH_SCHEMA_V1, EVENT_LABELS, LIMITS } from './limits.js';
+import type { DetectionBatchV1, ValidationError, ValidationResult } from './types.js';
+
+/**
+ * Validates an already-parsed value as a cryscope.batch/1 batch, with no dependencies so it
+ * runs in the browser before sending and on the server before accepting.
+ * Checks every rule of batchSchemaV1 plus the cross-field rules JSON Schema cannot express.
+ * Returns all problems found (capped at 50), each with a JSON-pointer path and a message.
+ */
+export function validateBatch(input: unknown): ValidationResult {
+  const errors: ValidationError[] = [];
+  const fail = (path: string, message: string) => {
+    if (errors.length < 50) errors.push({ path, message });
+  };
+
+  if (!isPlainObject(input)) {
+    return { ok: false, errors: [{ path: '', message: 'batch must be a JSON object' }] };
+  }
+  const allowed = new Set(['schema', 'batchId', 'sessionId', 'deviceId', 'sentAt', 'sessionStartedAt', 'models', 'windows', 'events']);
+  for (const key of Object.keys(input)) if (!allowed.has(key)) fail(`/${key}`, `unknown property "${key}"`);
+
+  if (input.schema !== BATCH_SCHEMA_V1) fail('/schema', `schema must be "${BATCH_SCHEMA_V1}"`);
+  if (typeof input.batchId !== 'string' || !UUID.test(input.batchId)) fail('/batchId', 'batchId must be a UUID');
+  checkId(input.sessionId, '/sessionId', fail);
+  checkId(input.deviceId, '/deviceId', fail);
+  checkIsoTime(input.sentAt, '/sentAt', fail);
+  checkIsoTime(input.sessionStartedAt, '/sessionStartedAt', fail);
+
+  if (!isPlainObject(input.models)) fail('/models', 'models must be an object');
+  else {
+    for (const [k, v] of Object.entries(input.models)) {
+      if (k !== 'yamnet' && k !== 'wav2vec2' && k !== 'core') fail(`/models/${k}`, `unknown model "${k}"`);
+      else if (typeof v !== 'string' || v.length < 1 || v.length > LIMITS.maxVersionLength)
+        fail(`/models/${k}`, `model version must be a string of 1-${LIMITS.maxVersionLength} characters`);
+    }
+  }
+
+  if (!Array.isArray(input.windows)) fail('/windows', 'windows must be an array');
+  else if (input.windows.length > LIMITS.maxWindows) fail('/windows', `at most ${LIMITS.maxWindows} windows per batch`);
+  else input.windows.forEach((w, i) => checkWindow(w, `/windows/${i}`, fail));
+
+  if (!Array.isArray(input.events)) fail('/events', 'events must be an array');
+  else if (input.events.length > LIMITS.maxEvents) fail('/events', `at most ${LIMITS.maxEvents} events per batch`);
+  else input.events.forEach((e, i) => checkEvent(e, `/events/${i}`, fail));
+
+  return errors.length ? { ok: false, errors } : { ok: true, value: input as unknown as DetectionBatchV1 };
+}
+
+type Fail = (path: string, message: string) => void;
+
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const ID = /^[A-Za-z0-9._:-]+$/;
+const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkId(v: unknown, path: string, fail: Fail) {
+  if (typeof v !== 'string' || v.length < 1 || v.length > LIMITS.maxIdLength || !ID.test(v))
+    fail(path, `must be 1-${LIMITS.maxIdLength} characters of A-Z a-z 0-9 . _ : -`);
+}
+
+function checkIsoTime(v: unknown, path: string, fail: Fail) {
+  if (typeof v !== 'string' || v.length > 40 || !ISO.test(v) || Number.isNaN(Date.parse(v)))
+    fail(path, 'must be an ISO-8601 date-time with zone, e.g. 2026-01-01T12:00:00.000Z');
+}
+
+/** Session-relative seconds: finite, >= 0, <= maxSessionSeconds (rejects NaN, Infinity, negatives). */
+function checkSeconds(v: unknown, path: string, fail: Fail): v is number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) { fail(path, 'must be a finite number of seconds'); return false; }
+  if (v < 0) { fail(path, 'must not be negative'); return false; }
+  if (v > LIMITS.maxSessionSeconds) { fail(path, `must be at most ${LIMITS.maxSessionSeconds} s`); return false; }
+  return true;
+}
+
+function checkProb(v: unknown, path: string, fail: Fail) {
+  if (typeof v !== 'number' || !Number.isFinite(v)) fail(path, 'probability must be a finite number');
+  else if (v < 0 || v > 1) fail(path, 'probability must be within [0, 1]');
+}
+
+function checkProbs3(v: unknown, path: string, fail: Fail) {
+  if (!Array.isArray(v) || v.length !== 3) { fail(path, 'must be an array of 3 probabilities [cry, scream, normal]'); return; }
+  v.forEach((p, i) => checkProb(p, `${path}/${i}`, fail));
+}
+
+function checkWindow(w: unknown, path: string, fail: Fail) {
+  if (!isPlainObject(w)) { fail(path, 'window must be an object'); return; }
+  for (const key of Object.keys(w)) if (key !== 'start' && key !== 'end' && key !== 'probs') fail(`${path}/${key}`, `unknown property "${key}"`);
+  const s = checkSeconds(w.start, `${path}/start`, fail);
+  const e = checkSeconds(w.end, `${path}/end`, fail);
+  if (s && e && (w.end as number) < (w.start as number)) fail(`${path}/end`, 'end must not be before start');
+  if (!isPlainObject(w.probs)) { fail(`${path}/probs`, 'probs must be an object with at least "fused"'); return; }
+  if (w.probs.fused === undefined) fail(`${path}/probs/fused`, 'fused probabilities are required');
+  for (const [k, v] of Object.entries(w.probs)) {
+    if (k !== 'yamnet' && k !== 'wav2vec2' && k !== 'fused') fail(`${path}/probs/${k}`, `unknown model "${k}"`);
+    else checkProbs3(v, `${path}/probs/${k}`, fail);
+  }
+}
+
+function checkEvent(ev: unknown, path: string, fail: Fail) {
+  if (!isPlainObject(ev)) { fail(path, 'event must be an object'); return; }
+  const allowed = new Set(['type', 'label', 'start', 'end', 'peak', 'mean']);
+  for (const key of Object.keys(ev)) if (!allowed.has(key)) fail(`${path}/${key}`, `unknown property "${key}"`);
+  if (ev.type !== 'onset' && ev.type !== 'offset') fail(`${path}/type`, 'type must be "onset" or "offset"');
+  if (!(EVENT_LABELS as readonly unknown[]).includes(ev.label)) fail(`${path}/label`, `label must be one of ${EVENT_LABELS.join(', ')}`);
+  const s = checkSeconds(ev.start, `${path}/start`, fail);
+  if (ev.end !== undefined) {
+    const e = checkSeconds(ev.end, `${path}/end`, fail);
+    if (s && e && (ev.end as number) < (ev.start as number)) fail(`${path}/end`, 'end must not be before start');
+    if (ev.type === 'onset') fail(`${path}/end`, 'an onset has no end');
+  } else if (ev.type === 'offset') fail(`${path}/end`, 'an offset needs end');
+  checkProb(ev.peak, `${path}/peak`, fail);
+  if (ev.mean !== undefined) checkProb(ev.mean, `${path}/mean`, fail);
+}
