@@ -313,7 +313,7 @@ export async function classifyClip(pipeline: FramePipeline, samples: Float32Arra
       if (e.type === 'window') windows.push(e.window);
       else if (e.type === 'onset' || e.type === 'offset') events.push(e.event);
       else if (e.type === 'model-error') warnings.push(`${e.model} failed: ${e.message}`);
-      else warnings.push(e.message);
+      else if (e.type === 'warning') warnings.push(e.message);
     }
   };
   const chunk = Math.max(1, Math.round(sampleRate));

@@ -1,0 +1,293 @@
+// The demo page: live detection from the microphone, file analysis, settings, backend status.
+import { CryDetector, CryDetectorError, LABELS, OptionsError, type CryDetectorOptions, type DetectionEvent, type WindowResult } from '../src/index.js';
+import { drawTimeline, episodesFrom, type Episode } from './timeline.js';
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const ui = {
+  start: $<HTMLButtonElement>('start'), pause: $<HTMLButtonElement>('pause'), stop: $<HTMLButtonElement>('stop'),
+  status: $('status'), error: $('error'), warning: $('warning'), loading: $('loading'),
+  progressText: $('progress-text'), progressBar: $<HTMLProgressElement>('progress-bar'),
+  bars: $('bars'), audioset: $('audioset'), timeline: $<HTMLCanvasElement>('timeline'),
+  events: $('events'), noEvents: $('no-events'), drop: $('drop'), file: $<HTMLInputElement>('file'),
+  fileResult: $('file-result'), fileTimeline: $<HTMLCanvasElement>('file-timeline'), fileEvents: $('file-events'),
+  settings: $<HTMLFormElement>('settings'), backendStatus: $('backend-status'), about: $('about'),
+};
+
+let detector: CryDetector | null = null;
+let creating: Promise<CryDetector> | null = null;
+let backend: { backendUrl: string; apiKey?: string; deviceId?: string } | null = null;
+const windows: WindowResult[] = [];
+const events: DetectionEvent[] = [];
+const rows = new Map<string, HTMLTableRowElement>();
+
+function setStatus(state: string, text: string) {
+  ui.status.dataset.state = state;
+  ui.status.textContent = text;
+}
+
+function showError(code: string, text: string) {
+  ui.error.hidden = false;
+  ui.error.dataset.code = code;
+  ui.error.textContent = text;
+}
+
+function clearError() {
+  ui.error.hidden = true;
+  ui.error.textContent = '';
+  delete ui.error.dataset.code;
+}
+
+// --- bars: one group per source, three classes each -------------------------------------------
+const groups = ['fused', 'yamnet', 'wav2vec2'] as const;
+const fills: Record<string, { fill: HTMLElement; value: HTMLElement; row: HTMLElement }> = {};
+for (const g of groups) {
+  const div = document.createElement('div');
+  div.className = 'group';
+  div.innerHTML = `<strong>${g === 'fused' ? 'Fused' : g === 'yamnet' ? 'YAMNet' : 'Wav2Vec2'}</strong>`;
+  for (const l of LABELS) {
+    const row = document.createElement('div');
+    row.className = 'row';
+    row.innerHTML = `<span>${l}</span><div class="track"><div class="fill ${l}"></div></div><span class="v">–</span>`;
+    if (g === 'fused') row.dataset.testid = `prob-${l}`;
+    else row.dataset.testid = `${g}-${l}`;
+    row.setAttribute('data-testid', row.dataset.testid);
+    delete row.dataset.testid;
+    div.appendChild(row);
+    fills[`${g}-${l}`] = { fill: row.querySelector('.fill')!, value: row.querySelector('.v')!, row };
+  }
+  ui.bars.appendChild(div);
+}
+
+function setBars(g: string, p?: number[]) {
+  LABELS.forEach((l, i) => {
+    const f = fills[`${g}-${l}`];
+    const v = p ? p[i] : NaN;
+    f.fill.style.width = p ? `${(v * 100).toFixed(1)}%` : '0';
+    f.value.textContent = p ? v.toFixed(2) : '–';
+    f.row.dataset.value = p ? String(v) : '';
+  });
+}
+
+function onWindow(w: WindowResult) {
+  windows.push(w);
+  while (windows.length && windows[0].end < w.end - 65) windows.shift();
+  setBars('fused', w.fused);
+  setBars('yamnet', w.yamnet);
+  setBars('wav2vec2', w.wav2vec2);
+  ui.bars.dataset.time = String(w.end);
+  if (w.topAudioSet) {
+    ui.audioset.replaceChildren(...w.topAudioSet.map((t) => {
+      const li = document.createElement('li');
+      li.textContent = `${t.label} ${(t.score * 100).toFixed(0)}%`;
+      return li;
+    }));
+  }
+}
+
+function onEvent(e: DetectionEvent) {
+  events.push(e);
+  ui.noEvents.hidden = true;
+  const key = `${e.label}@${e.start}`;
+  let tr = rows.get(key);
+  if (!tr) {
+    tr = document.createElement('tr');
+    tr.setAttribute('data-testid', 'event');
+    tr.dataset.label = e.label;
+    tr.dataset.start = e.start.toFixed(2);
+    rows.set(key, tr);
+    ui.events.prepend(tr);
+  }
+  const dur = e.end !== undefined ? `${(e.end - e.start).toFixed(1)} s` : 'ongoing…';
+  tr.dataset.peak = e.peak.toFixed(3);
+  if (e.end !== undefined) tr.dataset.end = e.end.toFixed(2);
+  tr.innerHTML = `<td>${e.label}</td><td>${fmtTime(e.start)}</td><td>${dur}</td><td>${(e.peak * 100).toFixed(0)}%</td>`;
+}
+
+function fmtTime(s: number) {
+  const m = Math.floor(s / 60);
+  return `${m}:${(s - m * 60).toFixed(1).padStart(4, '0')}`;
+}
+
+function render() {
+  const now = windows.length ? windows[windows.length - 1].end : 0;
+  drawTimeline(ui.timeline, windows, episodesFrom(events), { from: Math.max(0, now - 60), to: Math.max(60, now) });
+  requestAnimationFrame(render);
+}
+requestAnimationFrame(render);
+
+// --- settings -------------------------------------------------------------------------------
+function currentOptions(): CryDetectorOptions {
+  const f = new FormData(ui.settings);
+  const num = (k: string) => Number(f.get(k));
+  const o: CryDetectorOptions = {
+    thresholds: { cry: { on: num('cryOn'), off: num('cryOff') }, scream: { on: num('screamOn'), off: num('screamOff') } },
+  };
+  const fusion = String(f.get('fusion') ?? '');
+  if (fusion) o.fusionMethod = fusion as CryDetectorOptions['fusionMethod'];
+  if (f.get('backend') && backend) Object.assign(o, backend);
+  const q = new URLSearchParams(location.search);
+  if (q.get('models')) o.models = q.get('models')!.split(',') as CryDetectorOptions['models'];
+  if (q.get('modelBaseUrl')) o.modelBaseUrl = q.get('modelBaseUrl')!;
+  return o;
+}
+
+async function getDetector(): Promise<CryDetector> {
+  if (detector) return detector;
+  if (creating) return creating;
+  ui.loading.hidden = false;
+  setStatus('loading', 'Loading the detector (models are cached after the first visit)…');
+  const sizes: Record<string, [number, number]> = {};
+  creating = CryDetector.create(currentOptions(), {
+    onProgress: (p) => {
+      sizes[p.asset] = [p.loaded, p.total || p.loaded];
+      const [l, t] = Object.values(sizes).reduce((a, b) => [a[0] + b[0], a[1] + b[1]], [0, 0]);
+      ui.progressBar.value = t ? l / t : 0;
+      ui.progressText.textContent = `${p.asset} ${(p.loaded / 1e6).toFixed(1)} MB${p.cached ? ' (cached)' : ''}`;
+      ui.loading.dataset.asset = p.asset;
+    },
+  }).then((d) => {
+    detector = d;
+    ui.loading.hidden = true;
+    ui.loading.dataset.done = 'true';
+    d.on('window', onWindow);
+    d.on('event', onEvent);
+    d.on('warning', (m) => { ui.warning.hidden = false; ui.warning.textContent = m; });
+    d.on('error', (e) => showError(e.code, e.message));
+    d.on('state', (s) => {
+      ui.pause.disabled = s !== 'listening' && s !== 'paused';
+      ui.stop.disabled = s !== 'listening' && s !== 'paused';
+      ui.pause.textContent = s === 'paused' ? 'Resume' : 'Pause';
+      ui.start.disabled = s === 'listening' || s === 'paused' || s === 'starting';
+    });
+    d.on('backend', (s) => {
+      const text = { idle: 'connected, nothing to send yet', sending: 'sending…', sent: `results sent (${s.sent} batches)`, retrying: `offline — ${s.queued} batch(es) queued, retrying (${s.error ?? ''})`, rejected: `rejected: ${s.error}`, stopped: 'stopped' }[s.state];
+      ui.backendStatus.textContent = `Backend: ${text}`;
+      ui.backendStatus.dataset.state = s.state;
+    });
+    ui.about.textContent = `Models ${d.info.models.join(' + ')} (v${d.info.manifestVersion}), fusion ${d.info.fusionMethod}, core ${d.info.versions.core}, ${d.info.threads} thread(s), loaded in ${(d.info.loadMs / 1000).toFixed(1)} s.`;
+    ui.about.dataset.models = d.info.models.join(',');
+    setBackendLine(d);
+    setStatus('ready', 'Ready.');
+    return d;
+  }).catch((e) => {
+    ui.loading.hidden = true;
+    creating = null;
+    const code = e instanceof CryDetectorError ? e.code : e instanceof OptionsError ? 'options' : 'runtime';
+    showError(code, code === 'model-download' ? `Could not download the models: ${e.message}. Check your connection and reload.` : e.message);
+    setStatus('error', 'Not running.');
+    throw e;
+  });
+  return creating;
+}
+
+function setBackendLine(d: CryDetector) {
+  ui.backendStatus.dataset.state = d.options.backendUrl ? 'on' : 'off';
+  ui.backendStatus.textContent = d.options.backendUrl
+    ? `Backend: on — results (never audio) are sent to ${new URL(d.options.backendUrl, location.href).origin}`
+    : 'Backend: off — results stay in this tab.';
+}
+
+ui.start.onclick = async () => {
+  clearError();
+  try {
+    const d = await getDetector();
+    setStatus('starting', 'Waiting for microphone permission…');
+    await d.start();
+    setStatus('listening', `Listening at ${d.sampleRate} Hz (${d.transport === 'ring' ? 'shared-memory ring' : 'message'} transport)…`);
+  } catch (e) {
+    if (e instanceof CryDetectorError && e.code === 'unsupported') setStatus('error', 'This browser is not supported.');
+    else setStatus('error', 'Not listening.');
+    if (e instanceof CryDetectorError) showError(e.code, e.message);
+  }
+};
+ui.pause.onclick = () => {
+  if (!detector) return;
+  if (detector.state === 'paused') { detector.resume(); setStatus('listening', 'Listening…'); }
+  else { detector.pause(); setStatus('paused', 'Paused.'); }
+};
+ui.stop.onclick = async () => {
+  await detector?.stop();
+  setStatus('stopped', 'Stopped.');
+};
+
+ui.settings.onsubmit = async (ev) => {
+  ev.preventDefault();
+  clearError();
+  const wasListening = detector?.state === 'listening';
+  const old = detector;
+  detector = null;
+  creating = null;
+  await old?.destroy();
+  try {
+    const d = await getDetector();
+    if (wasListening) await d.start();
+  } catch { /* shown by getDetector */ }
+};
+
+// --- file analysis ------------------------------------------------------------------------------
+async function analyse(file: File) {
+  ui.fileResult.hidden = false;
+  ui.fileResult.textContent = `Analysing ${file.name}…`;
+  ui.fileResult.dataset.state = 'busy';
+  try {
+    const d = await getDetector();
+    const bytes = await file.arrayBuffer();
+    // Decode at the file's own rate: the core resamples exactly like for the microphone.
+    const probe = new OfflineAudioContext(1, 1, 16000);
+    const buf = await probe.decodeAudioData(bytes).catch(() => { throw new Error(`could not decode ${file.name}: not a supported audio file`); });
+    const mono = new Float32Array(buf.length);
+    for (let c = 0; c < buf.numberOfChannels; c++) {
+      const ch = buf.getChannelData(c);
+      for (let i = 0; i < ch.length; i++) mono[i] += ch[i] / buf.numberOfChannels;
+    }
+    const t0 = performance.now();
+    const r = await d.classify(mono, buf.sampleRate);
+    const ms = performance.now() - t0;
+    ui.fileResult.dataset.state = 'done';
+    ui.fileResult.dataset.label = r.file.label;
+    ui.fileResult.dataset.events = String(r.events.filter((e) => e.type === 'onset').length);
+    ui.fileResult.textContent = `${file.name}: ${r.file.label} — ${LABELS.map((l, i) => `${l} ${(r.file.probs[i] * 100).toFixed(0)}%`).join(', ')} · ${r.duration.toFixed(1)} s analysed in ${(ms / 1000).toFixed(2)} s`;
+    ui.fileTimeline.hidden = false;
+    const eps: Episode[] = episodesFrom(r.events);
+    drawTimeline(ui.fileTimeline, r.windows, eps, { from: 0, to: Math.max(r.duration, 1) });
+    ui.fileEvents.replaceChildren(...eps.map((e) => {
+      const li = document.createElement('li');
+      li.setAttribute('data-testid', 'file-event');
+      li.dataset.label = e.label;
+      li.dataset.start = e.start.toFixed(2);
+      li.textContent = `${e.label} from ${e.start.toFixed(1)} s to ${(e.end ?? r.duration).toFixed(1)} s`;
+      return li;
+    }));
+  } catch (e) {
+    ui.fileResult.dataset.state = 'error';
+    ui.fileResult.textContent = e instanceof Error ? e.message : String(e);
+  }
+}
+ui.file.onchange = () => { if (ui.file.files?.[0]) void analyse(ui.file.files[0]); };
+ui.drop.addEventListener('dragover', (e) => { e.preventDefault(); ui.drop.classList.add('over'); });
+ui.drop.addEventListener('dragleave', () => ui.drop.classList.remove('over'));
+ui.drop.addEventListener('drop', (e) => {
+  e.preventDefault();
+  ui.drop.classList.remove('over');
+  const f = e.dataTransfer?.files?.[0];
+  if (f) void analyse(f);
+});
+
+// --- backend discovery: the local demo server hands out a generated device key --------------
+(async () => {
+  const form = ui.settings.elements.namedItem('backend') as HTMLInputElement;
+  const q = new URLSearchParams(location.search);
+  try {
+    const res = await fetch('/api/v1/demo/credentials', { cache: 'no-store' });
+    if (res.ok) {
+      backend = await res.json();
+      form.checked = q.get('backend') !== 'off';
+      ui.backendStatus.textContent = form.checked ? 'Backend: available — results (never audio) will be sent once listening.' : 'Backend: off — results stay in this tab.';
+    } else form.disabled = true;
+  } catch {
+    form.disabled = true;
+  }
+})();
+
+// Expose for automated checks and curious users.
+(globalThis as unknown as { cryscope: unknown }).cryscope = { get detector() { return detector; }, windows, events };

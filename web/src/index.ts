@@ -1,0 +1,16 @@
+// cryscope — in-browser detection of infant crying, screaming and normal sound.
+//   const detector = await CryDetector.create({ backendUrl: '/' });
+//   detector.on('onset', (e) => console.log(e.label, e.start));
+//   await detector.start();
+export { CryDetector, CryDetectorError, supportProblems } from './detector.js';
+export type { DetectorEvents, DetectorState, ErrorCode, Handlers } from './detector.js';
+export { resolveOptions, OptionsError, FUSION_METHODS } from './options.js';
+export type { CryDetectorOptions, FusionMethod, Thresholds, Hysteresis, Smoothing, ModelUrls } from './options.js';
+export { LABELS } from './labels.js';
+export type { Label, EventLabel, ModelName, Probs } from './labels.js';
+export type { WindowResult, DetectionEvent, ClipResult, FileSummary, LoadProgress, AudioSetLabel } from './types.js';
+export type { PosterStatus } from './poster.js';
+export type { StageStats, ReadyInfo } from './messages.js';
+export { FramePipeline } from './pipeline.js';
+export type { PipelineEvent, PipelineDeps, YamnetFn, Wav2vec2Fn } from './pipeline.js';
+export { CACHE_NAME as MODEL_CACHE_NAME } from './models/fetch.js';

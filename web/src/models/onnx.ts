@@ -1,0 +1,45 @@
+// Wraps ONNX Runtime sessions as the pipeline's model functions (same code in the Worker and Node).
+import type { InferenceSession, Tensor } from 'onnxruntime-web';
+import type { Wav2vec2Fn, YamnetFn, YamnetOutput } from '../pipeline.js';
+
+type Ort = { Tensor: typeof Tensor };
+
+/** YAMNet: patches [N,96,64] → probs [N,3] and AudioSet scores [N,521]. */
+export function yamnetFn(ort: Ort, session: InferenceSession, inputName = 'patches', withScores = true): YamnetFn {
+  return async (patches) => {
+    if (patches.length === 0) return [];
+    const n = patches.length;
+    const x = new Float32Array(n * 96 * 64);
+    patches.forEach((p, i) => {
+      if (p.length !== 96 * 64) throw new Error(`YAMNet patch has ${p.length} values, expected 6144 (96×64)`);
+      x.set(p, i * 6144);
+    });
+    const fetches = withScores ? ['probs', 'scores'] : ['probs'];
+    const out = await session.run({ [inputName]: new ort.Tensor('float32', x, [n, 96, 64]) }, fetches);
+    const probs = out.probs.data as Float32Array;
+    const scores = withScores ? (out.scores.data as Float32Array) : undefined;
+    const res: YamnetOutput[] = [];
+    for (let i = 0; i < n; i++) res.push({ probs: probs.slice(i * 3, i * 3 + 3), scores: scores?.slice(i * 521, i * 521 + 521) });
+    for (const t of Object.values(out)) (t as Tensor).dispose?.();
+    return res;
+  };
+}
+
+/** Wav2Vec2: normalised waveforms [N,T] → probs [N,3]. Windows of equal length are batched together. */
+export function wav2vec2Fn(ort: Ort, session: InferenceSession, inputName = 'input_values'): Wav2vec2Fn {
+  return async (waves) => {
+    const results: Float32Array[] = new Array(waves.length);
+    const groups = new Map<number, number[]>();
+    waves.forEach((w, i) => groups.set(w.length, [...(groups.get(w.length) ?? []), i]));
+    for (const [len, idx] of groups) {
+      if (len < 400) throw new Error(`Wav2Vec2 window too short (${len} samples)`);
+      const x = new Float32Array(idx.length * len);
+      idx.forEach((wi, j) => x.set(waves[wi], j * len));
+      const out = await session.run({ [inputName]: new ort.Tensor('float32', x, [idx.length, len]) }, ['probs']);
+      const p = out.probs.data as Float32Array;
+      idx.forEach((wi, j) => { results[wi] = p.slice(j * 3, j * 3 + 3); });
+      out.probs.dispose?.();
+    }
+    return results;
+  };
+}

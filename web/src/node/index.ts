@@ -1,0 +1,141 @@
+// cryscope/node — the same WASM core + ONNX Runtime Web (WASM backend) path as the browser, for
+// files on disk. Used by the CLI (`npx cryscope classify|eval`) and by the server's /api/v1/clips.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { CreateCore, CryscopeCore } from '../core.js';
+import { Engine, modelFile, sha256Hex } from '../engine.js';
+import type { ModelName } from '../labels.js';
+import { checkManifest, parseClassMap, type Manifest } from '../manifest.js';
+import { resolveOptions, type CryDetectorOptions } from '../options.js';
+import { classifyClip } from '../pipeline.js';
+import type { ClipResult } from '../types.js';
+import { isWav, parseWav, type DecodedAudio } from '../wav.js';
+
+export type { ClipResult, WindowResult, DetectionEvent, FileSummary } from '../types.js';
+export type { Manifest } from '../manifest.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** Walks up from this file looking for a path (works from web/src/node and from web/dist). */
+function findUp(rel: string, from = here): string | undefined {
+  let d = from;
+  for (let i = 0; i < 6; i++) {
+    const p = join(d, rel);
+    if (existsSync(p)) return p;
+    d = dirname(d);
+  }
+  return undefined;
+}
+
+/** Default models folder: CRYSCOPE_MODELS_DIR, the package's bundled models, else <repo>/models/build. */
+export function defaultModelsDir(): string {
+  if (process.env.CRYSCOPE_MODELS_DIR) return resolve(process.env.CRYSCOPE_MODELS_DIR);
+  const found = findUp('dist/models/manifest.json') ?? findUp('models/build/manifest.json');
+  if (!found) throw new Error('no models found: build them (bash scripts/models-setup.sh) or pass modelsDir');
+  return dirname(found);
+}
+
+let corePromise: Promise<CryscopeCore> | undefined;
+/** Loads the WASM core once: the package's dist/core, else <repo>/wasm/dist. */
+export function loadCore(): Promise<CryscopeCore> {
+  corePromise ??= (async () => {
+    const p = process.env.CRYSCOPE_CORE_MJS ?? findUp('dist/core/cryscope_core.mjs') ?? findUp('wasm/dist/cryscope_core.mjs');
+    if (!p) throw new Error('the WASM core is missing: build it (bash scripts/wasm-setup.sh)');
+    const mod = (await import(pathToFileURL(p).href)) as { default: CreateCore };
+    return mod.default();
+  })();
+  return corePromise;
+}
+
+export interface LoadClassifierOptions extends Omit<CryDetectorOptions, 'modelBaseUrl' | 'modelUrls' | 'backendUrl' | 'apiKey' | 'cacheModels' | 'assetBaseUrl'> {
+  /** Folder with manifest.json and the ONNX files. Default: see defaultModelsDir(). */
+  modelsDir?: string;
+}
+
+export interface Classifier {
+  classify(samples: Float32Array, sampleRate: number): Promise<ClipResult>;
+  manifest: Manifest;
+  /** Models actually loaded. */
+  models: ModelName[];
+  coreVersion: string;
+  dispose(): Promise<void>;
+}
+
+export async function loadClassifier(opts: LoadClassifierOptions = {}): Promise<Classifier> {
+  const { modelsDir: dirOpt, ...rest } = opts;
+  const options = resolveOptions(rest);
+  const dir = dirOpt ? resolve(dirOpt) : defaultModelsDir();
+  let manifest: Manifest;
+  try {
+    manifest = checkManifest(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')));
+  } catch (e) {
+    throw new Error(`cannot read the model manifest in ${dir}: ${e instanceof Error ? e.message : e}`);
+  }
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = options.threads ?? 1;
+  ort.env.logLevel = 'error';
+  const core = await loadCore();
+  const sessions: Partial<Record<ModelName, import('onnxruntime-web').InferenceSession>> = {};
+  for (const m of options.models) {
+    const { file, sha256 } = modelFile(manifest, m, options.wav2vec2Precision);
+    const bytes = new Uint8Array(await readFile(join(dir, file)).catch((e) => { throw new Error(`model file missing: ${join(dir, file)} (${e.code ?? e})`); }));
+    if (options.verifySha256) {
+      const got = await sha256Hex(bytes);
+      if (got !== sha256) throw new Error(`${file}: sha256 ${got} does not match the manifest (${sha256}); the file is corrupt or stale`);
+    }
+    sessions[m] = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  }
+  let audiosetLabels: string[] | undefined;
+  if (manifest.audioset_labels_file && existsSync(join(dir, manifest.audioset_labels_file))) {
+    audiosetLabels = parseClassMap(await readFile(join(dir, manifest.audioset_labels_file), 'utf8'));
+  }
+  const engine = new Engine({ core, ort, manifest, sessions, audiosetLabels, options });
+  return {
+    manifest,
+    models: engine.models,
+    coreVersion: String(core.version),
+    async classify(samples, sampleRate) {
+      const { pipeline, dispose } = engine.createPipeline(sampleRate);
+      try {
+        const r = await classifyClip(pipeline, samples, sampleRate);
+        const { warnings: _w, ...clip } = r;
+        return clip;
+      } finally {
+        dispose();
+      }
+    },
+    async dispose() {
+      for (const s of Object.values(sessions)) await s?.release();
+    },
+  };
+}
+
+/** Decodes WAV or FLAC bytes to mono float samples at the file's own rate. */
+export async function decodeAudio(bytes: Uint8Array): Promise<DecodedAudio> {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeAudio expects a Uint8Array');
+  if (isWav(bytes)) return parseWav(bytes);
+  if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'fLaC') {
+    const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
+    const dec = new FLACDecoder();
+    await dec.ready;
+    try {
+      const r = await dec.decodeFile(bytes);
+      if (r.errors?.length && r.samplesDecoded === 0) throw new Error(`FLAC decode failed: ${JSON.stringify(r.errors[0])}`);
+      if (!r.channelData.length || r.samplesDecoded === 0) throw new Error('FLAC file has no audio');
+      const n = r.samplesDecoded;
+      const out = new Float32Array(n);
+      for (const ch of r.channelData) for (let i = 0; i < n; i++) out[i] += ch[i] / r.channelData.length;
+      return { samples: out, sampleRate: r.sampleRate };
+    } finally {
+      dec.free();
+    }
+  }
+  throw new Error('unsupported audio format: expected WAV or FLAC');
+}
+
+/** Reads and decodes an audio file. */
+export async function decodeFile(path: string): Promise<DecodedAudio> {
+  return decodeAudio(new Uint8Array(await readFile(path)));
+}
