@@ -19,6 +19,7 @@ constexpr std::array<FusionMethod, 5> kAllMethods = {
 constexpr double kRangeSlack = 1e-6;
 
 std::string fmt(double v) {
+  if (std::isnan(v)) return "NaN";
   std::ostringstream os;
   os.precision(9);
   os << v;
