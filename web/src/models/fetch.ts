@@ -27,17 +27,45 @@ async function openCache(enabled: boolean): Promise<Cache | null> {
  */
 export async function fetchAsset(url: string, asset: string, opts: { sha256?: string; cache: boolean; onProgress?: (p: LoadProgress) => void }): Promise<Uint8Array> {
   const cache = await openCache(opts.cache);
-  if (cache) {
+  // Hash-pinned files (models): cache first — the hash proves the cached copy is the right one.
+  if (cache && opts.sha256) {
     const hit = await cache.match(url);
     if (hit) {
       const bytes = new Uint8Array(await hit.arrayBuffer());
-      if (!opts.sha256 || (await sha256Hex(bytes)) === opts.sha256) {
+      if ((await sha256Hex(bytes)) === opts.sha256) {
         opts.onProgress?.({ asset, loaded: bytes.length, total: bytes.length, cached: true, done: true });
         return bytes;
       }
       await cache.delete(url); // stale or corrupt: fetch again
     }
   }
+  try {
+    const bytes = await download(url, asset, opts);
+    if (cache) {
+      try {
+        await cache.put(url, new Response(bytes as BufferSource));
+      } catch {
+        // Quota exceeded etc.: the model still works, only the next visit downloads again.
+      }
+    }
+    return bytes;
+  } catch (e) {
+    // Unpinned files (manifest, labels): network first so updates are seen, cache when offline.
+    if (cache && !opts.sha256 && !(e instanceof CorruptAssetError)) {
+      const hit = await cache.match(url);
+      if (hit) {
+        const bytes = new Uint8Array(await hit.arrayBuffer());
+        opts.onProgress?.({ asset, loaded: bytes.length, total: bytes.length, cached: true, done: true });
+        return bytes;
+      }
+    }
+    throw e;
+  }
+}
+
+class CorruptAssetError extends ModelDownloadError {}
+
+async function download(url: string, asset: string, opts: { sha256?: string; onProgress?: (p: LoadProgress) => void }): Promise<Uint8Array> {
   let res: Response;
   try {
     res = await fetch(url, { cache: 'no-cache' });
@@ -70,14 +98,7 @@ export async function fetchAsset(url: string, asset: string, opts: { sha256?: st
   }
   if (opts.sha256) {
     const got = await sha256Hex(bytes);
-    if (got !== opts.sha256) throw new ModelDownloadError(`${asset} from ${url} is corrupt: sha256 ${got.slice(0, 12)}… does not match the manifest's ${opts.sha256.slice(0, 12)}…`, url);
-  }
-  if (cache) {
-    try {
-      await cache.put(url, new Response(bytes as BufferSource, { headers: { 'content-type': res.headers.get('content-type') ?? 'application/octet-stream' } }));
-    } catch {
-      // Quota exceeded etc.: the model still works, only the next visit downloads again.
-    }
+    if (got !== opts.sha256) throw new CorruptAssetError(`${asset} from ${url} is corrupt: sha256 ${got.slice(0, 12)}… does not match the manifest's ${opts.sha256.slice(0, 12)}…`, url);
   }
   opts.onProgress?.({ asset, loaded: bytes.length, total: bytes.length, done: true });
   return bytes;
