@@ -1,0 +1,137 @@
+// cryscope/node with the REAL WASM core (wasm/dist) and the REAL models (models/build) on real
+// clips from ../shared (test split). Also runs the CLI end to end.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeFile, loadClassifier, type Classifier } from '../../../web/src/node/index.js';
+import { longestClip, ROOT, testClips } from '../../e2e/helpers.js';
+
+let clf: Classifier;
+const tmp = mkdtempSync(join(tmpdir(), 'cryscope-node-'));
+
+beforeAll(async () => { clf = await loadClassifier(); });
+afterAll(async () => { await clf?.dispose(); });
+
+const sum = (p: number[]) => p.reduce((a, b) => a + b, 0);
+
+describe('cryscope/node with the real core and models', () => {
+  it('loads both models and classifies a real cry clip window by window', async () => {
+    expect(clf.models).toEqual(['yamnet', 'wav2vec2']);
+    const clip = longestClip('cry');
+    const a = await decodeFile(clip.path);
+    const r = await clf.classify(a.samples, a.sampleRate);
+    expect(r.duration).toBeCloseTo(a.samples.length / a.sampleRate, 3);
+    // One decision per 0.5 s hop (±2 for the first windows and the padded tail).
+    expect(Math.abs(r.windows.length - Math.floor((r.duration - 0.975) / 0.5 + 1))).toBeLessThanOrEqual(3);
+    for (const w of r.windows) {
+      expect(sum(w.fused)).toBeCloseTo(1, 3);
+      if (w.yamnet) expect(sum(w.yamnet)).toBeCloseTo(1, 3);
+      if (w.wav2vec2) expect(sum(w.wav2vec2)).toBeCloseTo(1, 3);
+      expect(w.end).toBeGreaterThan(w.start);
+    }
+    expect(r.windows.some((w) => w.wav2vec2 && w.yamnet)).toBe(true);
+    expect(r.windows[0].topAudioSet?.length).toBe(3);
+    expect(r.file.models.yamnet).toBeDefined();
+    expect(r.file.models.wav2vec2).toBeDefined();
+  });
+
+  it('gives (nearly) the same answer for the same audio at 48 kHz and 16 kHz', async () => {
+    const clip = longestClip('scream');
+    const wav48 = join(tmp, 's48.wav');
+    execFileSync('sox', [clip.path, '-r', '48000', '-b', '16', wav48]);
+    const a16 = await decodeFile(clip.path);
+    const a48 = await decodeFile(wav48);
+    expect(a48.sampleRate).toBe(48000);
+    const r16 = await clf.classify(a16.samples, a16.sampleRate);
+    const r48 = await clf.classify(a48.samples, a48.sampleRate);
+    expect(r48.file.label).toBe(r16.file.label);
+    for (let i = 0; i < 3; i++) expect(Math.abs(r48.file.probs[i] - r16.file.probs[i])).toBeLessThan(0.05);
+  });
+
+  it('classifies held-out clips of each class mostly right (5 per class, test split)', async () => {
+    const per: Record<string, string[]> = { cry: [], scream: [], normal: [] };
+    const byLabel = (l: string) => testClips().filter((c) => c.label === l).sort((a, b) => a.file.localeCompare(b.file)).slice(0, 5);
+    let correct = 0;
+    for (const l of ['cry', 'scream', 'normal']) {
+      for (const c of byLabel(l)) {
+        const a = await decodeFile(c.path);
+        const r = await clf.classify(a.samples, a.sampleRate);
+        per[l].push(r.file.label);
+        if (r.file.label === l) correct++;
+      }
+    }
+    console.log('predictions per true class:', JSON.stringify(per));
+    expect(correct).toBeGreaterThanOrEqual(12); // ≥ 80 % of 15
+  });
+
+  it('rejects bad input with clear errors', async () => {
+    await expect(clf.classify(new Float32Array(0), 16000)).rejects.toThrow(/empty/);
+    await expect(clf.classify(Float32Array.from([0, NaN, 0]), 16000)).rejects.toThrow(/non-finite/);
+    await expect(clf.classify(new Float32Array(1000), 100)).rejects.toThrow(/sampleRate/);
+    // Very short audio still yields a (padded) decision rather than a crash.
+    const r = await clf.classify(new Float32Array(4000), 16000);
+    expect(r.windows.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a corrupt model file (sha256 mismatch) and a missing models folder', async () => {
+    const dir = join(tmp, 'models');
+    mkdirSync(dir, { recursive: true });
+    const src = join(ROOT, 'models/build');
+    const m = JSON.parse(readFileSync(join(src, 'manifest.json'), 'utf8'));
+    copyFileSync(join(src, 'manifest.json'), join(dir, 'manifest.json'));
+    const bytes = readFileSync(join(src, m.models.yamnet.file));
+    bytes[bytes.length - 10] ^= 0xff;
+    writeFileSync(join(dir, m.models.yamnet.file), bytes);
+    await expect(loadClassifier({ modelsDir: dir, models: ['yamnet'] })).rejects.toThrow(/sha256 .* does not match/);
+    await expect(loadClassifier({ modelsDir: join(tmp, 'nope') })).rejects.toThrow(/cannot read the model manifest/);
+    await expect(loadClassifier({ models: ['yamnet'], yamnetHopSeconds: 7 })).rejects.toThrow(/yamnetHopSeconds/);
+  });
+});
+
+describe('npx cryscope (CLI)', () => {
+  const cli = join(ROOT, 'web/bin/cryscope.mjs');
+
+  it('eval writes the JSON report and reports unusable files instead of dropping them', () => {
+    const dir = join(tmp, 'evalset');
+    mkdirSync(dir, { recursive: true });
+    const rows = ['path,label,note'];
+    for (const l of ['cry', 'scream', 'normal']) {
+      const c = testClips().filter((x) => x.label === l).sort((a, b) => a.file.localeCompare(b.file))[0];
+      const name = `${l}.flac`;
+      copyFileSync(c.path, join(dir, name));
+      rows.push(`${name},${l},x`);
+    }
+    writeFileSync(join(dir, 'broken.wav'), 'RIFF....WAVEnot really');
+    rows.push('broken.wav,cry,corrupt');
+    writeFileSync(join(dir, 'manifest.csv'), rows.join('\n'));
+    const out = join(dir, 'report.json');
+    const p = spawnSync(process.execPath, [cli, 'eval', join(dir, 'manifest.csv'), '--json', out], { encoding: 'utf8' });
+    expect(p.status).toBe(0);
+    expect(p.stdout).toMatch(/ensemble: n=3/);
+    expect(p.stdout).toMatch(/1 file\(s\) could not be scored/);
+    const j = JSON.parse(readFileSync(out, 'utf8'));
+    expect(j.n).toBe(3);
+    expect(Object.keys(j.models).sort()).toEqual(['ensemble', 'wav2vec2', 'yamnet']);
+    expect(j.confusion).toHaveLength(3);
+    expect(j.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(3);
+    expect(Object.keys(j.per_class)).toEqual(['cry', 'scream', 'normal']);
+    expect(j.failed).toEqual([expect.objectContaining({ file: 'broken.wav' })]);
+    expect(typeof j.macro_f1).toBe('number');
+  });
+
+  it('classify --json prints per-window and per-file results', () => {
+    const c = longestClip('scream');
+    const p = spawnSync(process.execPath, [cli, 'classify', c.path, '--json', '--quiet'], { encoding: 'utf8' });
+    expect(p.status).toBe(0);
+    const j = JSON.parse(p.stdout);
+    expect(j.results[0].path).toBe(c.path);
+    expect(j.results[0].windows.length).toBeGreaterThan(3);
+    expect(['cry', 'scream', 'normal']).toContain(j.results[0].file.label);
+    const bad = spawnSync(process.execPath, [cli, 'classify', '/no/such.wav', '--quiet'], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/no such file|ENOENT/i);
+    expect(spawnSync(process.execPath, [cli, 'eval'], { encoding: 'utf8' }).status).toBe(2);
+  });
+});
