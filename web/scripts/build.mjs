@@ -77,7 +77,7 @@ if (existsSync(join(web, 'bench/bench.ts'))) {
   for (const f of ['worker.js', 'worklet.js']) copyFileSync(join(dist, f), join(benchOut, f));
   for (const d of ['core', 'ort', 'models']) cpSync(join(dist, d), join(benchOut, d), { recursive: true });
   try {
-    const mp = dirname(require.resolve('@mediapipe/tasks-audio/package.json'));
+    const mp = dirname(require.resolve('@mediapipe/tasks-audio'));
     cpSync(join(mp, 'wasm'), join(benchOut, 'mediapipe'), { recursive: true });
   } catch { console.warn('web build: @mediapipe/tasks-audio not installed; benchmark will skip MediaPipe'); }
   const tfl = join(shared, 'weights/yamnet/yamnet_mediapipe.tflite');

@@ -227,7 +227,9 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         break;
       case 'classify': {
         await ready;
-        const p = engine!.createPipeline(m.sampleRate);
+        // Clip analysis is instrumented too (stats reset per clip) so benchmarks can read per-stage cost.
+        if (!live) Object.assign(stats, emptyStats());
+        const p = live ? engine!.createPipeline(m.sampleRate) : instrumented(m.sampleRate);
         try {
           const { warnings: _w, ...result } = await classifyClip(p.pipeline, m.samples, m.sampleRate);
           post({ type: 'classified', id: m.id, result });

@@ -1,0 +1,93 @@
+// The packed npm tarball (with the WASM core, ORT's WASM and the models inside) installed into a
+// brand-new Vite app OFFLINE (npm cache only), built with zero Vite configuration, served with
+// CSP 'self' + COOP/COEP, and run in Chromium with a fake microphone playing a real cry.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { launch, longestClip, RESULTS, ROOT, serve, TMP, toWav, watch, type Served } from './helpers.js';
+
+let server: Served | undefined;
+afterAll(() => server?.close());
+
+/** Pins every transitive dependency to the version in the repo's lock, so `npm install --offline` finds it in the npm cache. */
+function overridesFromRootLock(): Record<string, string> {
+  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
+  const o: Record<string, string> = {};
+  for (const [k, v] of Object.entries<{ version?: string; link?: boolean }>(lock.packages)) {
+    const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(k);
+    if (m && v.version && !v.link && m[1] !== 'cryscope') o[m[1]] = v.version;
+  }
+  return o;
+}
+
+describe('fresh Vite app with the packed cryscope tarball', () => {
+  it('installs offline, builds with zero config, and detects a cry in Chromium', async () => {
+    const packDir = join(TMP, 'pack');
+    mkdirSync(packDir, { recursive: true });
+    // dist/ was built by scripts/web-setup.sh (models + core included); pack it as published.
+    execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir], { cwd: join(ROOT, 'web'), stdio: 'pipe' });
+    const tgz = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
+    const listing = execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' });
+    for (const f of ['package/dist/index.js', 'package/dist/worker.js', 'package/dist/core/cryscope_core.wasm', 'package/dist/ort/ort-wasm-simd-threaded.wasm', 'package/dist/models/manifest.json', 'package/dist/models/yamnet.onnx', 'package/dist/types/index.d.ts', 'package/bin/cryscope.mjs']) {
+      expect(listing).toContain(f);
+    }
+    expect(listing).not.toMatch(/\.flac|\.tflite|dist\/demo\//);
+
+    const app = join(TMP, 'vite-app');
+    mkdirSync(join(app, 'src'), { recursive: true });
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module', dependencies: { cryscope: `file:${tgz}` }, overrides: overridesFromRootLock() }, null, 1));
+    writeFileSync(join(app, 'index.html'), `<!doctype html><html><body><button id="start">Start</button><ul id="log"></ul><script type="module" src="/src/main.ts"></script></body></html>`);
+    writeFileSync(join(app, 'src/main.ts'), `
+import { CryDetector, type DetectionEvent } from 'cryscope';
+const log = document.getElementById('log')!;
+document.getElementById('start')!.addEventListener('click', async () => {
+  try {
+    const detector = await CryDetector.create();
+    detector.on('event', (e: DetectionEvent) => {
+      const li = document.createElement('li');
+      li.setAttribute('data-testid', 'event');
+      li.dataset.label = e.label;
+      li.dataset.start = String(e.start);
+      li.textContent = e.type + ' ' + e.label + ' at ' + e.start.toFixed(1) + ' s';
+      log.append(li);
+    });
+    detector.on('window', (w) => { document.body.dataset.time = String(w.end); });
+    await detector.start();
+    document.body.dataset.state = 'listening';
+  } catch (e) {
+    document.body.dataset.error = String(e);
+  }
+});
+`);
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, lib: ['ES2022', 'DOM'], skipLibCheck: false, types: [] }, include: ['src'] }));
+    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: 'pipe' });
+    // The shipped types check under strict TypeScript (the app's own tsconfig, no extra setup).
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', app], { stdio: 'pipe' });
+    // Vite from the repo's devDependencies (the app itself only depends on cryscope); zero config.
+    execFileSync(process.execPath, [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], { cwd: app, stdio: 'pipe' });
+    const built = readdirSync(join(app, 'dist/assets'));
+    console.log(`vite build assets: ${built.join(', ')}`);
+    expect(built.some((f) => f.endsWith('.onnx'))).toBe(true);
+    expect(built.some((f) => /^ort-wasm-simd-threaded.*\.wasm$/.test(f))).toBe(true);
+
+    server = await serve(join(app, 'dist'));
+    const clip = longestClip('cry');
+    const wav = toWav(clip.path, 'vite-cry.wav', { rate: 48000, pre: 1, post: 3 });
+    const browser = await launch({ wav });
+    try {
+      const context = await browser.newContext({ permissions: ['microphone'] });
+      const w = watch(context, new URL(server.url).origin);
+      const page = await context.newPage();
+      await page.goto(server.url);
+      await page.click('#start');
+      await page.waitForFunction(() => document.body.dataset.state === 'listening' || document.body.dataset.error, undefined, { timeout: 90_000 });
+      expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+      await page.locator('[data-testid=event][data-label=cry]').first().waitFor({ timeout: 30_000 });
+      await page.screenshot({ path: join(RESULTS, 'vite-app-cry.png') });
+      expect(w.foreign).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
+});
