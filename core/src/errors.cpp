@@ -11,7 +11,7 @@ ShapeError::ShapeError(const std::string& message) : Error(message) {}
 CapacityError::CapacityError(const std::string& message) : Error(message) {}
 ParseError::ParseError(const std::string& message) : Error(message) {}
 
-void require_finite(const float* samples, std::size_t count, const char* what) {
+void require_valid_audio(const float* samples, std::size_t count, const char* what) {
   if (count > 0 && samples == nullptr) {
     throw AudioError(std::string(what) + ": null sample pointer with count " + std::to_string(count));
   }
@@ -21,6 +21,11 @@ void require_finite(const float* samples, std::size_t count, const char* what) {
       throw AudioError(std::string(what) + ": sample " + std::to_string(i) + " of " +
                        std::to_string(count) + " is " + kind +
                        "; audio must be finite (chunk rejected, state unchanged)");
+    }
+    if (std::fabs(samples[i]) > kMaxSampleMagnitude) {
+      throw AudioError(std::string(what) + ": sample " + std::to_string(i) + " of " + std::to_string(count) +
+                       " has magnitude " + std::to_string(std::fabs(samples[i])) +
+                       " > 1e9; audio is expected in [-1, 1] (chunk rejected, state unchanged)");
     }
   }
 }

@@ -122,7 +122,7 @@ std::size_t LogMel::patch_count(std::size_t frames) {
 }
 
 void LogMel::frames(const float* samples, std::size_t count, float* out) const {
-  require_finite(samples, count, "LogMel");
+  require_valid_audio(samples, count, "LogMel");
   const std::size_t n = frame_count(count);
   std::vector<double> buf(yamnet::kFftLength), mag(yamnet::kNumBins);
   std::vector<std::complex<double>> spec(yamnet::kFftLength / 2);
@@ -138,7 +138,7 @@ std::vector<float> LogMel::frames(const float* samples, std::size_t count) const
 }
 
 std::vector<float> LogMel::clip_log_mel(const float* samples, std::size_t count) const {
-  require_finite(samples, count, "LogMel::clip_log_mel");
+  require_valid_audio(samples, count, "LogMel::clip_log_mel");
   std::vector<float> padded(padded_length(count), 0.0f);
   if (count > 0) std::copy(samples, samples + count, padded.begin());
   return frames(padded.data(), padded.size());

@@ -162,7 +162,7 @@ void Resampler::produce(std::int64_t limit_outputs, std::vector<float>& out) {
 }
 
 void Resampler::process(const float* input, std::size_t count, std::vector<float>& out) {
-  require_finite(input, count, "Resampler::process");  // before any state change
+  require_valid_audio(input, count, "Resampler::process");  // before any state change
   if (count == 0) return;
   input_received_ += count;
   if (passthrough_) {

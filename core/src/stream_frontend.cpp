@@ -108,7 +108,7 @@ std::size_t StreamFrontEnd::pending() const {
 
 std::size_t StreamFrontEnd::push(const float* samples, std::size_t count) {
   if (flushed_) throw Error("StreamFrontEnd::push: the stream was flushed; call reset() to start a new stream");
-  require_finite(samples, count, "StreamFrontEnd::push");
+  require_valid_audio(samples, count, "StreamFrontEnd::push");
   if (count == 0) return pending();
   // Exact number of 16 kHz samples this push can release (outputs with time < input end).
   const std::uint64_t in_total = resampler_.input_count() + count;

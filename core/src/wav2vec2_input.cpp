@@ -8,7 +8,7 @@ namespace cryscope {
 
 void normalize_wav2vec2(const float* input, std::size_t count, float* output) {
   if (count == 0) throw ShapeError("normalize_wav2vec2: empty window (need at least one sample)");
-  require_finite(input, count, "normalize_wav2vec2");
+  require_valid_audio(input, count, "normalize_wav2vec2");
   // Two passes in double: exact enough for 15 s windows without the cancellation of sum-of-squares.
   double mean = 0.0;
   for (std::size_t i = 0; i < count; ++i) mean += input[i];

@@ -45,8 +45,13 @@ class ParseError : public Error {
   explicit ParseError(const std::string& message);
 };
 
-/// Throws AudioError naming `what` and the index/value of the first non-finite sample, if any.
-/// Checking before touching state is how every streaming unit keeps "reject the chunk, keep state".
-void require_finite(const float* samples, std::size_t count, const char* what);
+/// Largest |sample| accepted. Audio is nominally in [-1, 1]; even unnormalised int16-range
+/// values pass, but absurd magnitudes are refused because filter sums could overflow float32.
+constexpr float kMaxSampleMagnitude = 1e9f;
+
+/// Throws AudioError naming `what` and the index/value of the first NaN/Inf sample or sample with
+/// |x| > kMaxSampleMagnitude, if any. Checking before touching state is how every streaming unit
+/// keeps "reject the chunk, keep state".
+void require_valid_audio(const float* samples, std::size_t count, const char* what);
 
 }  // namespace cryscope
