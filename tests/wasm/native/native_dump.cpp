@@ -1,6 +1,7 @@
 // Writes deterministic inputs and the native core's outputs for them, so the Vitest suite can run
 // the same inputs through the WASM build and compare (tests/wasm/parity.test.ts).
 // Usage: cryscope_native_dump OUT_DIR   → OUT_DIR/index.json + *.f32 (little-endian float32)
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
@@ -66,6 +67,14 @@ json log_mel_case(const std::string& tag, double seconds) {
           {"patches", write_f32(tag + "_patches.f32", lm.clip_patches(in.data(), in.size()))}};
 }
 
+// Models emit float32, and the JS side passes Float32Arrays: round through float the same way.
+// (Kept out of line: GCC 12 -O3 dropped the float round-trip when this was an inlined lambda.)
+[[gnu::noinline]] cryscope::Probs to_float32_probs(const std::array<double, 3>& raw, double sum) {
+  volatile float f[3];
+  for (std::size_t c = 0; c < 3; ++c) f[c] = static_cast<float>(raw[c] / sum);
+  return cryscope::Probs{f[0], f[1], f[2]};
+}
+
 json probs_json(const cryscope::Probs& p) { return json::array({p[0], p[1], p[2]}); }
 
 json decider_case(const std::string& tag, const json& options) {
@@ -84,11 +93,10 @@ json decider_case(const std::string& tag, const json& options) {
                            : phase == 3 ? cryscope::Probs{0.15, 0.75, 0.1}
                                         : cryscope::Probs{0.1, 0.1, 0.8};
     auto noisy = [&] {
-      cryscope::Probs p{};
+      std::array<double, 3> raw{};
       double sum = 0;
-      for (std::size_t c = 0; c < 3; ++c) sum += (p[c] = base[c] + 0.4 * rnd());
-      for (double& v : p) v = static_cast<double>(static_cast<float>(v / sum));  // float32 like the models
-      return p;
+      for (std::size_t c = 0; c < 3; ++c) sum += (raw[c] = base[c] + 0.4 * rnd());
+      return to_float32_probs(raw, sum);
     };
     std::optional<cryscope::Probs> y = noisy(), w = noisy();
     if (i % 17 == 5) y.reset();
