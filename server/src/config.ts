@@ -51,6 +51,10 @@ export interface ServerConfig {
   demoDevice: string;
   /** Worker: max concurrent activity executions. Default 50 (env CRYSCOPE_WORKER_ACTIVITIES). */
   workerMaxActivities: number;
+  /** Group commit: most batches per workflow start. Default 64 (env CRYSCOPE_GROUP_MAX_BATCHES; 1 = one workflow per batch). */
+  groupMaxBatches: number;
+  /** Group commit: concurrent workflow starts per API process. Default 4 (env CRYSCOPE_GROUP_IN_FLIGHT). */
+  groupMaxInFlight: number;
   /** Log level for fastify/pino. Default "warn" (env LOG_LEVEL). */
   logLevel: string;
 }
@@ -101,6 +105,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     staticDir: join(REPO_ROOT, 'web', 'dist', 'demo'),
     demoDevice: '',
     workerMaxActivities: 50,
+    groupMaxBatches: 64,
+    groupMaxInFlight: 4,
     logLevel: 'warn',
   };
   let file: Partial<ServerConfig> = {};
@@ -130,6 +136,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (env.CRYSCOPE_STATIC_DIR) c.staticDir = env.CRYSCOPE_STATIC_DIR;
   if (env.CRYSCOPE_DEMO_DEVICE !== undefined) c.demoDevice = env.CRYSCOPE_DEMO_DEVICE;
   c.workerMaxActivities = num('CRYSCOPE_WORKER_ACTIVITIES', env.CRYSCOPE_WORKER_ACTIVITIES, c.workerMaxActivities, 1);
+  c.groupMaxBatches = num('CRYSCOPE_GROUP_MAX_BATCHES', env.CRYSCOPE_GROUP_MAX_BATCHES, c.groupMaxBatches, 1);
+  c.groupMaxInFlight = num('CRYSCOPE_GROUP_IN_FLIGHT', env.CRYSCOPE_GROUP_IN_FLIGHT, c.groupMaxInFlight, 1);
   if (env.LOG_LEVEL) c.logLevel = env.LOG_LEVEL;
   return c;
 }

@@ -74,12 +74,12 @@ export async function storeBatch(db: Db, batch: DetectionBatchV1, opts: StoreOpt
   });
 }
 
-/** Episodes of a batch whose alert has not been delivered yet. */
-export async function pendingAlerts(db: Db, batchId: string) {
+/** Episodes of these batches whose alert has not been delivered yet. */
+export async function pendingAlerts(db: Db, batchIds: string[]) {
   const r = await db.query<{ device_id: string; session_id: string; label: string; start_s: number; end_s: number; duration_s: number; peak: number; started_at: Date | string }>(
     `SELECT device_id, session_id, label, start_s, end_s, duration_s, peak, started_at FROM episodes
-     WHERE batch_id = $1 AND alerted_at IS NULL ORDER BY start_s`,
-    [batchId],
+     WHERE batch_id = ANY($1::uuid[]) AND alerted_at IS NULL ORDER BY device_id, session_id, start_s`,
+    [batchIds],
   );
   return r.rows;
 }

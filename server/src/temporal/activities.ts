@@ -26,29 +26,38 @@ const PERMANENT_SQLSTATE = /^(22|23)/;
 export function createActivities(deps: ActivityDeps) {
   const { db, config } = deps;
   return {
-    async storeBatch(batch: DetectionBatchV1, source: 'browser' | 'clip') {
-      try {
-        const r = await storeBatch(db, batch, {
-          episodeMinSeconds: config.episodeMinSeconds,
-          storedBy: deps.identity,
-          source,
-          holdMs: deps.testHoldMs && batch.sessionId.startsWith('hold-') ? deps.testHoldMs : 0,
-        });
-        return { ...r, alertsConfigured: Boolean(config.alertWebhookUrl) };
-      } catch (err) {
-        const code = (err as { code?: string }).code;
-        if (code && PERMANENT_SQLSTATE.test(code)) {
-          throw ApplicationFailure.nonRetryable(`batch ${batch.batchId} rejected by the database: ${(err as Error).message}`, 'BadBatch');
+    /**
+     * Stores each batch in its own transaction (one bad batch cannot block the others).
+     * A transient failure (database down) throws so Temporal retries the activity; batches
+     * stored before the failure are no-ops on the retry. Data the database can never accept
+     * is reported as rejected instead of retried forever.
+     */
+    async storeBatches(batches: DetectionBatchV1[], source: 'browser' | 'clip') {
+      const results: { batchId: string; stored: boolean; events: number; episodes: number; rejected?: string }[] = [];
+      for (const batch of batches) {
+        try {
+          const r = await storeBatch(db, batch, {
+            episodeMinSeconds: config.episodeMinSeconds,
+            storedBy: deps.identity,
+            source,
+            holdMs: deps.testHoldMs && batch.sessionId.startsWith('hold-') ? deps.testHoldMs : 0,
+          });
+          results.push({ batchId: batch.batchId, ...r });
+        } catch (err) {
+          const code = (err as { code?: string }).code;
+          if (!(code && PERMANENT_SQLSTATE.test(code))) throw err;
+          log.error('batch rejected by the database', { batchId: batch.batchId, error: (err as Error).message });
+          results.push({ batchId: batch.batchId, stored: false, events: 0, episodes: 0, rejected: (err as Error).message });
         }
-        throw err;
       }
+      return { results, alertsConfigured: Boolean(config.alertWebhookUrl) };
     },
 
     /** POSTs one alert per unsent episode of the batch, marking each sent; at-least-once with an idempotency key. */
-    async sendAlerts(batchId: string): Promise<number> {
+    async sendAlerts(batchIds: string[]): Promise<number> {
       if (!config.alertWebhookUrl) return 0;
       let sent = 0;
-      for (const ep of await pendingAlerts(db, batchId)) {
+      for (const ep of await pendingAlerts(db, batchIds)) {
         const startedAt = ep.started_at instanceof Date ? ep.started_at.toISOString() : new Date(ep.started_at).toISOString();
         const body = {
           type: 'cryscope.episode',
@@ -69,7 +78,7 @@ export function createActivities(deps: ActivityDeps) {
         await markAlerted(db, ep.device_id, ep.session_id, ep.label, ep.start_s);
         sent++;
       }
-      if (sent) log.info('alerts sent', { batchId, sent });
+      if (sent) log.info('alerts sent', { batchIds, sent });
       return sent;
     },
 

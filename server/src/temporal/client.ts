@@ -3,6 +3,7 @@ import {
 } from '@temporalio/client';
 import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
 import type { ServerConfig } from '../config.js';
+import { GroupCommitter } from './group-commit.js';
 import type { IngestPolicy } from './shared.js';
 import { batchWorkflowId, clipWorkflowId } from './shared.js';
 
@@ -14,6 +15,8 @@ export interface StartResult {
   runId?: string;
   /** True when this batch's workflow already existed (a duplicate post). */
   duplicate: boolean;
+  /** Batches carried by the workflow (group commit). */
+  groupSize?: number;
 }
 
 /**
@@ -25,6 +28,7 @@ export class IngestClient {
   readonly connection: Connection;
   readonly client: Client;
   private readonly policy: IngestPolicy;
+  readonly groups: GroupCommitter<DetectionBatchV1, StartResult>;
 
   constructor(private readonly config: ServerConfig) {
     this.connection = Connection.lazy({
@@ -34,13 +38,27 @@ export class IngestClient {
     });
     this.client = new Client({ connection: this.connection, namespace: config.temporalNamespace });
     this.policy = { activityTimeoutSeconds: config.activityTimeoutSeconds, retryMaxIntervalSeconds: config.retryMaxIntervalSeconds };
+    this.groups = new GroupCommitter((batches, ids) => this.startGroup(batches, ids), {
+      maxBatches: config.groupMaxBatches, maxInFlight: config.groupMaxInFlight,
+    });
   }
 
-  /** Starts ingestBatchWorkflow for the batch; resolves once Temporal has durably accepted it. */
-  async startBatch(batch: DetectionBatchV1): Promise<StartResult> {
-    const workflowId = batchWorkflowId(batch.batchId);
-    return this.start(workflowId, 'ingestBatchWorkflow', [{ batch, policy: this.policy, source: 'browser' }],
-      { deviceId: batch.deviceId, sessionId: batch.sessionId, windows: batch.windows.length, events: batch.events.length });
+  /**
+   * Resolves once Temporal has durably accepted a workflow carrying this batch (alone, or in a
+   * group with batches that arrived at the same time). `bytes` = its JSON size.
+   */
+  startBatch(batch: DetectionBatchV1, bytes: number): Promise<StartResult> {
+    return this.groups.submit({ ...batch, batchId: batch.batchId.toLowerCase() }, batch.batchId.toLowerCase(), bytes);
+  }
+
+  private async startGroup(batches: DetectionBatchV1[], ids: string[]): Promise<StartResult> {
+    const memo = {
+      batches: ids.length,
+      devices: [...new Set(batches.map((b) => b.deviceId))].slice(0, 20),
+      sessions: [...new Set(batches.map((b) => b.sessionId))].slice(0, 20),
+    };
+    const r = await this.start(batchWorkflowId(ids), 'ingestBatchWorkflow', [{ batches, policy: this.policy, source: 'browser' }], memo);
+    return { ...r, groupSize: ids.length };
   }
 
   async startClip(clipId: string, deviceId: string, sessionId: string): Promise<StartResult> {

@@ -15,14 +15,17 @@ export interface IngestPolicy {
 }
 
 export interface IngestBatchInput {
-  batch: DetectionBatchV1;
+  /** One or more batches accepted together (group commit, see group-commit.ts); distinct batchIds. */
+  batches: DetectionBatchV1[];
   policy: IngestPolicy;
   /** Where the batch came from: a browser/device post or a server-side classified clip. */
   source?: 'browser' | 'clip';
 }
 
 export interface IngestBatchResult {
-  stored: boolean;
+  /** Batches newly stored by this run (others were already stored: duplicates or retries). */
+  stored: number;
+  duplicates: number;
   events: number;
   episodes: number;
   alertsSent: number;
@@ -36,6 +39,10 @@ export interface ClipInput {
   policy: IngestPolicy;
 }
 
-/** One workflow per batch, named by the idempotency key (see client.ts for why). */
-export const batchWorkflowId = (batchId: string) => `batch-${batchId.toLowerCase()}`;
+/**
+ * Workflow id of a group: a lone batch is named by its idempotency key, so Temporal itself
+ * dedupes a re-post; a group by its first batch and size (the database dedupes across groups).
+ */
+export const batchWorkflowId = (batchIds: string[]) =>
+  batchIds.length === 1 ? `batch-${batchIds[0].toLowerCase()}` : `batches-${batchIds[0].toLowerCase()}-n${batchIds.length}`;
 export const clipWorkflowId = (clipId: string) => `clip-${clipId.toLowerCase()}`;

@@ -1,58 +1,71 @@
 /**
  * Ingest workflows. They only orchestrate: every side effect is an activity (activities.ts).
  *
- * Design choice: ONE SHORT WORKFLOW PER BATCH (workflow id = "batch-<batchId>") rather than a
- * long-lived per-session workflow fed by signal-with-start:
- *  - the batchId is the client's idempotency key, so Temporal itself rejects a second start
- *    of the same batch while the database's primary key guards the rare case after Temporal's
- *    retention has forgotten it — two independent layers of exactly-once;
- *  - batches carry everything needed (session start, absolute times, offsets with start+end),
- *    so no per-session state must live in a workflow; episodes are derived from stored data;
- *  - no hot per-session history, no continue-as-new bookkeeping, no signal ordering issues,
- *    and any number of workers can process one session's batches in parallel (scale-out);
- *  - the Temporal UI shows one small, readable history per batch (memo: device, session).
+ * Design choice: SHORT WORKFLOWS PER ACCEPTED BATCH GROUP, not a long-lived per-session
+ * workflow fed by signal-with-start:
+ *  - a batch carries everything needed (session start, session-relative times, offsets with
+ *    start and end), so no per-session state has to live in a workflow; episodes are derived
+ *    from the batch itself and keyed in the database;
+ *  - no hot per-session history, no continue-as-new bookkeeping, no signal ordering, and any
+ *    number of workers can process one session's batches in parallel (scale-out);
+ *  - exactly-once is layered: a lone batch's workflow id is "batch-<batchId>", so Temporal
+ *    rejects a re-post; the database's primary key on batchId catches everything else
+ *    (groups, re-posts after Temporal's retention, activity retries);
+ *  - under load the API groups the batches that arrive while a start is in flight into one
+ *    workflow (group commit, ../temporal/group-commit.ts): Temporal's cost per batch falls
+ *    by the group size, which is what lets a small dev server sustain hundreds of batches/s.
+ *  - the Temporal UI shows one small, readable history per group (memo: devices, sessions).
  */
 import { ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
 import type * as activities from './activities.js';
-import type { ClipInput, IngestBatchInput, IngestBatchResult } from './shared.js';
+import type { ClipInput, IngestBatchInput, IngestBatchResult, IngestPolicy } from './shared.js';
 
 type Activities = ReturnType<typeof activities.createActivities>;
 
-function storageActivities(input: { policy: IngestBatchInput['policy'] }) {
+function storageActivities(policy: IngestPolicy) {
   return proxyActivities<Activities>({
-    startToCloseTimeout: `${input.policy.activityTimeoutSeconds}s`,
+    startToCloseTimeout: `${policy.activityTimeoutSeconds}s`,
     // Storage must never give up: a database outage only delays a batch. Unlimited attempts,
-    // exponential backoff capped at retryMaxIntervalSeconds. Bad data is non-retryable
-    // (thrown as such by the activity), so it cannot loop forever.
-    retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: `${input.policy.retryMaxIntervalSeconds}s` },
+    // exponential backoff capped at retryMaxIntervalSeconds. Data the database can never
+    // accept is reported per batch by the activity, so it cannot loop forever.
+    retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: `${policy.retryMaxIntervalSeconds}s` },
   });
 }
 
-function alertActivities(input: { policy: IngestBatchInput['policy'] }) {
+function alertActivities(policy: IngestPolicy) {
   return proxyActivities<Activities>({
-    startToCloseTimeout: '15s',
-    // A webhook receiver that stays down for ~10 minutes is reported, not retried forever:
-    // the episode stays stored with alerted_at NULL.
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: `${input.policy.retryMaxIntervalSeconds}s`, maximumAttempts: 12 },
+    startToCloseTimeout: '60s',
+    // A webhook receiver that stays down through 12 attempts is reported, not retried
+    // forever: the episode stays stored with alerted_at NULL.
+    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: `${policy.retryMaxIntervalSeconds}s`, maximumAttempts: 12 },
   });
 }
 
 export async function ingestBatchWorkflow(input: IngestBatchInput): Promise<IngestBatchResult> {
-  const { storeBatch } = storageActivities(input);
-  const stored = await storeBatch(input.batch, input.source ?? 'browser');
+  const r = await storageActivities(input.policy).storeBatches(input.batches, input.source ?? 'browser');
   let alertsSent = 0;
   let alertError: string | undefined;
-  // Alerts are checked even when this run found the batch already stored: a previous run may
-  // have stored it and died before alerting. sendAlerts only sends what is not yet marked sent.
-  if (stored.alertsConfigured && (stored.episodes > 0 || !stored.stored)) {
+  // Alerts are checked for batches this run found already stored too: a previous run may have
+  // stored them and died before alerting. sendAlerts only sends what is not yet marked sent.
+  const alertIds = r.alertsConfigured ? r.results.filter((b) => b.episodes > 0 || !b.stored).map((b) => b.batchId) : [];
+  if (alertIds.length) {
     try {
-      alertsSent = await alertActivities(input).sendAlerts(input.batch.batchId);
+      alertsSent = await alertActivities(input.policy).sendAlerts(alertIds);
     } catch (err) {
       alertError = (err as Error).message;
-      log.warn('alert webhook failed after retries', { batchId: input.batch.batchId, error: alertError });
+      log.warn('alert webhook failed after retries', { batchIds: alertIds, error: alertError });
     }
   }
-  return { stored: stored.stored, events: stored.events, episodes: stored.episodes, alertsSent, alertError };
+  const rejected = r.results.filter((b) => b.rejected);
+  if (rejected.length) log.error('batches rejected by the database', { rejected });
+  return {
+    stored: r.results.filter((b) => b.stored).length,
+    duplicates: r.results.filter((b) => !b.stored && !b.rejected).length,
+    events: r.results.reduce((a, b) => a + b.events, 0),
+    episodes: r.results.reduce((a, b) => a + b.episodes, 0),
+    alertsSent,
+    alertError,
+  };
 }
 
 /**
@@ -69,10 +82,10 @@ export async function classifyClipWorkflow(input: ClipInput): Promise<IngestBatc
   try {
     batch = await acts.classifyClip(input.clipId);
   } catch (err) {
-    await storageActivities(input).markClipFailed(input.clipId, (err as Error).message);
+    await storageActivities(input.policy).markClipFailed(input.clipId, (err as Error).message);
     throw ApplicationFailure.nonRetryable(`clip ${input.clipId} could not be classified: ${(err as Error).message}`);
   }
-  const result = await ingestBatchWorkflow({ batch, policy: input.policy, source: 'clip' });
-  await storageActivities(input).finishClip(input.clipId);
+  const result = await ingestBatchWorkflow({ batches: [batch], policy: input.policy, source: 'clip' });
+  await storageActivities(input.policy).finishClip(input.clipId);
   return result;
 }

@@ -23,7 +23,7 @@ export function registerDetections(app: FastifyInstance, { ingest }: AppDeps) {
       return sendError(reply, 403, 'forbidden', `this API key belongs to device "${principal.deviceId}" and cannot post batches for device "${batch.deviceId}"`);
     }
     try {
-      const started = await ingest.startBatch(batch);
+      const started = await ingest.startBatch(batch, Number(req.headers['content-length']) || 2048);
       return reply.code(202).send({ accepted: true, batchId: batch.batchId, workflowId: started.workflowId, duplicate: started.duplicate });
     } catch (err) {
       if (err instanceof TemporalUnavailableError) {
