@@ -39,6 +39,58 @@ export declare class Resampler {
   delete(): void;
 }
 
+export interface StreamFrontEndOptions {
+  /** Device sample rate, Hz, integer in [8000, 96000]. Required. */
+  inputSampleRate: number;
+  /** Seconds between YAMNet patches (each 0.975 s long), in [0.01, 0.975]. Default 0.5. */
+  yamnetHopSeconds?: number;
+  /** Wav2Vec2 window length, seconds, in [1, 15]. Default 2.0. */
+  wav2vecWindowSeconds?: number;
+  /** Seconds between Wav2Vec2 windows, in [0.01, wav2vecWindowSeconds]. Default 0.5. */
+  wav2vecHopSeconds?: number;
+  /** Emit YAMNet patches. Default true. */
+  enableYamnet?: boolean;
+  /** Emit Wav2Vec2 windows. Default true. At least one model must be enabled. */
+  enableWav2vec2?: boolean;
+  /** Cap on buffered 16 kHz audio for un-popped windows, seconds, ≤ 3600. Default 900. */
+  maxPendingSeconds?: number;
+}
+
+export interface AnalysisWindow {
+  model: ModelName;
+  /** Seconds of stream time (16 kHz) of the window's first sample. */
+  start: number;
+  /** Seconds of stream time of the window's end (≤ stream end for flush-padded windows). */
+  end: number;
+  /** yamnet: one [96, 64] log-mel patch, row-major; wav2vec2: normalised 16 kHz waveform. A copy. */
+  data: Float32Array;
+}
+
+/**
+ * Device-rate audio in, analysis windows for both models out (resampler → ring buffer → windows).
+ * Windows do not depend on how the input was chunked.
+ */
+export declare class StreamFrontEnd {
+  constructor(options: StreamFrontEndOptions);
+  /** Pushes one chunk at the input rate; returns the number of windows ready to pop(). */
+  push(chunk: Float32Array): number;
+  /** Zero-copy input: a heap VIEW with room for n samples; re-fetch before each use. */
+  inputBuffer(n: number): Float32Array;
+  /** Pushes the first n samples of inputBuffer(); returns windows ready. */
+  pushInput(n: number): number;
+  /** Next ready window by end time (YAMNet first on ties), or null. */
+  pop(): AnalysisWindow | null;
+  /** Ends the stream like YAMNet ends a clip (pads the tail); returns windows ready. push() then throws until reset(). */
+  flush(): number;
+  /** Back to a fresh stream at time 0. */
+  reset(): void;
+  /** Windows ready to pop(). */
+  readonly pending: number;
+  /** Seconds of audio received (excluding flush padding). */
+  readonly streamSeconds: number;
+  delete(): void;
+}
+
 /** Fusion JSON produced by models/ (shared contract "Fusion JSON"). */
 export interface FusionConfig {
   labels?: Label[];
@@ -118,11 +170,14 @@ export declare class Decider {
 
 export interface CryscopeCore {
   Resampler: typeof Resampler;
+  StreamFrontEnd: typeof StreamFrontEnd;
   Decider: typeof Decider;
   /** YAMNet log-mel of a 16 kHz clip with YAMNet's padding: row-major [frames, 64]. */
   logMel(samples16k: Float32Array): Float32Array;
   /** YAMNet patches of a 16 kHz clip with YAMNet's padding: row-major [patches, 96, 64]. */
   logMelPatches(samples16k: Float32Array): Float32Array;
+  /** Zero-mean / unit-variance normalisation of one window (Wav2Vec2FeatureExtractor, do_normalize). */
+  normalizeWav2Vec2(samples16k: Float32Array): Float32Array;
   /** Core version (semver of the C++ project). */
   readonly version: string;
 }

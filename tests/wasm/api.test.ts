@@ -65,6 +65,90 @@ describe('Resampler', () => {
   });
 });
 
+describe('StreamFrontEnd', () => {
+  function collect(fe: any, x: Float32Array, chunker: (i: number) => number, zeroCopy = false) {
+    const out: any[] = [];
+    for (let i = 0, k = chunker(0); i < x.length; i += k, k = chunker(i)) {
+      const chunk = x.subarray(i, i + k);
+      if (zeroCopy) {
+        fe.inputBuffer(chunk.length).set(chunk);
+        fe.pushInput(chunk.length);
+      } else {
+        fe.push(chunk);
+      }
+      for (let w = fe.pop(); w; w = fe.pop()) out.push(w);
+    }
+    fe.flush();
+    for (let w = fe.pop(); w; w = fe.pop()) out.push(w);
+    return out;
+  }
+
+  it('windows do not depend on chunking or on the zero-copy path', () => {
+    const x = tone(48000, 3.3, 5);
+    const a = new core.StreamFrontEnd({ inputSampleRate: 48000 });
+    const b = new core.StreamFrontEnd({ inputSampleRate: 48000 });
+    const c = new core.StreamFrontEnd({ inputSampleRate: 48000 });
+    const wa = collect(a, x, () => x.length);
+    const wb = collect(b, x, (i) => 1 + ((i * 31) % 700));
+    const wc = collect(c, x, () => 128, true);
+    expect(wa.length).toBeGreaterThan(5);
+    for (const other of [wb, wc]) {
+      expect(other.map((w: any) => [w.model, w.start, w.end])).toEqual(wa.map((w: any) => [w.model, w.start, w.end]));
+      other.forEach((w: any, i: number) => expect(maxAbsDiff(w.data, wa[i].data)).toBeLessThanOrEqual(1e-6));
+    }
+    [a, b, c].forEach((f) => f.delete());
+  });
+
+  it('emits YAMNet patches of 96×64 and Wav2Vec2 windows of the configured length', () => {
+    const fe = new core.StreamFrontEnd({ inputSampleRate: 16000, wav2vecWindowSeconds: 1.5, enableYamnet: true });
+    expect(fe.push(tone(16000, 2.0))).toBeGreaterThan(0);
+    const ws: any[] = [];
+    for (let w = fe.pop(); w; w = fe.pop()) ws.push(w);
+    const y = ws.filter((w) => w.model === 'yamnet');
+    const v = ws.filter((w) => w.model === 'wav2vec2');
+    expect(y.map((w) => w.start)).toEqual([0, 0.5, 1.0]);
+    expect(y.every((w) => w.data.length === 96 * 64 && Math.abs(w.end - w.start - 0.975) < 1e-9)).toBe(true);
+    expect(v.map((w) => [w.start, w.end])).toEqual([[0, 1.5], [0.5, 2.0]]);
+    expect(v.every((w) => w.data.length === 24000)).toBe(true);
+    const mean = v[0].data.reduce((s: number, q: number) => s + q, 0) / v[0].data.length;
+    expect(Math.abs(mean)).toBeLessThan(1e-3);  // normalised
+    expect(fe.streamSeconds).toBeCloseTo(2.0, 9);
+    fe.delete();
+  });
+
+  it('rejects bad options and input with JS Errors and keeps working', () => {
+    expect(() => new core.StreamFrontEnd({} as any)).toThrow(/inputSampleRate is required/);
+    expect(() => new core.StreamFrontEnd({ inputSampleRate: 7000 })).toThrow(/8000/);
+    expect(() => new core.StreamFrontEnd({ inputSampleRate: 16000, enableYamnet: false, enableWav2vec2: false })).toThrow();
+    expect(() => new core.StreamFrontEnd({ inputSampleRate: 16000, enableYamnet: 'yes' } as any)).toThrow(/true or false/);
+    expect(() => new core.StreamFrontEnd({ inputSampleRate: 16000, hopSeconds: 1 } as any)).toThrow(/unknown option "hopSeconds"/);
+    const fe = new core.StreamFrontEnd({ inputSampleRate: 16000 });
+    const bad = tone(16000, 0.5);
+    bad[7] = -Infinity;
+    expect(() => fe.push(bad)).toThrow(/sample 7/);
+    expect(fe.streamSeconds).toBe(0);  // rejected whole
+    fe.push(tone(16000, 1.0));
+    expect(fe.pending).toBe(1);
+    fe.flush();
+    expect(() => fe.push(tone(16000, 0.1))).toThrow(/flushed/);
+    fe.reset();
+    expect(fe.push(tone(16000, 1.0))).toBe(1);
+    fe.delete();
+  });
+});
+
+describe('normalizeWav2Vec2', () => {
+  it('gives zero mean and unit variance, and rejects empty input', () => {
+    const x = tone(16000, 1).map((v) => 3 * v + 1);
+    const y = core.normalizeWav2Vec2(x);
+    const mean = y.reduce((s, v) => s + v, 0) / y.length;
+    const variance = y.reduce((s, v) => s + (v - mean) ** 2, 0) / y.length;
+    expect(Math.abs(mean)).toBeLessThan(1e-5);
+    expect(variance).toBeCloseTo(1, 4);
+    expect(() => core.normalizeWav2Vec2(new Float32Array(0))).toThrow(/empty/);
+  });
+});
+
 describe('log-mel', () => {
   it('pads short clips like YAMNet (≥ one patch) and frames at 10 ms', () => {
     const lm = core.logMel(new Float32Array(1600));  // 0.1 s → padded to 15600 → 96 frames

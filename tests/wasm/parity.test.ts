@@ -54,6 +54,48 @@ describe('YAMNet log-mel parity', () => {
   }
 });
 
+describe('StreamFrontEnd parity (same chunking, pop after every push, flush)', () => {
+  for (const name of ['stream_48k', 'stream_44k1', 'stream_16k_short']) {
+    it(name, () => {
+      const c = dump.index.stream.find((x: any) => x.name === name);
+      const input = readF32(dump.dir, c.input);
+      const expectedData = readF32(dump.dir, c.data);
+      const fe = new core.StreamFrontEnd(c.options);
+      const windows: { model: string; start: number; end: number; data: Float32Array }[] = [];
+      const drain = () => {
+        for (let w = fe.pop(); w; w = fe.pop()) windows.push(w);
+      };
+      for (let i = 0; i < input.length; i += c.chunk) {
+        fe.push(input.subarray(i, i + c.chunk));
+        drain();
+      }
+      fe.flush();
+      drain();
+      fe.delete();
+      expect(windows.map((w) => [w.model, w.start, w.end, w.data.length])).toEqual(
+        c.windows.map((w: any) => [w.model, w.start, w.end, w.length]));
+      expect(windows.some((w) => w.model === 'yamnet')).toBe(true);
+      expect(windows.some((w) => w.model === 'wav2vec2')).toBe(true);
+      let offset = 0;
+      let worst = 0;
+      for (const w of windows) {
+        worst = Math.max(worst, maxAbsDiff(w.data, expectedData.subarray(offset, offset + w.data.length)));
+        offset += w.data.length;
+      }
+      expect(offset).toBe(expectedData.length);
+      expect(worst).toBeLessThanOrEqual(1e-4);  // log-mel patches and normalised audio
+    });
+  }
+});
+
+describe('normalizeWav2Vec2 parity', () => {
+  it('matches native', () => {
+    const c = dump.index.normalize;
+    const out = core.normalizeWav2Vec2(readF32(dump.dir, c.input));
+    expect(maxAbsDiff(out, readF32(dump.dir, c.output))).toBeLessThanOrEqual(1e-6);
+  });
+});
+
 describe('Decider parity', () => {
   it('has three configurations', () => expect(dump.index.decider.length).toBe(3));
   for (const i of [0, 1, 2]) {

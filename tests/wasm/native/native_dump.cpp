@@ -15,6 +15,8 @@
 #include "cryscope/decider.hpp"
 #include "cryscope/log_mel.hpp"
 #include "cryscope/resampler.hpp"
+#include "cryscope/stream_frontend.hpp"
+#include "cryscope/wav2vec2_input.hpp"
 
 using nlohmann::json;
 
@@ -73,6 +75,41 @@ json log_mel_case(const std::string& tag, double seconds) {
   volatile float f[3];
   for (std::size_t c = 0; c < 3; ++c) f[c] = static_cast<float>(raw[c] / sum);
   return cryscope::Probs{f[0], f[1], f[2]};
+}
+
+// StreamFrontEnd at `rate`, pushed in `chunk`-sample pieces, popped after every push, then flushed.
+// Writes all window data concatenated and the window list (model, start, end, length).
+json stream_case(const std::string& tag, int rate, std::size_t chunk, double seconds, double w2v_window) {
+  const std::vector<float> in = signal(rate, seconds, 99);
+  cryscope::StreamFrontEndConfig c;
+  c.input_sample_rate = rate;
+  c.wav2vec_window_seconds = w2v_window;
+  cryscope::StreamFrontEnd fe(c);
+  std::vector<float> data;
+  json windows = json::array();
+  auto drain = [&] {
+    while (auto w = fe.pop()) {
+      windows.push_back({{"model", cryscope::model_name(w->model)}, {"start", w->start}, {"end", w->end},
+                         {"length", w->data.size()}});
+      data.insert(data.end(), w->data.begin(), w->data.end());
+    }
+  };
+  for (std::size_t i = 0; i < in.size(); i += chunk) {
+    fe.push(in.data() + i, std::min(chunk, in.size() - i));
+    drain();
+  }
+  fe.flush();
+  drain();
+  return {{"name", tag}, {"options", {{"inputSampleRate", rate}, {"wav2vecWindowSeconds", w2v_window}}},
+          {"chunk", chunk}, {"input", write_f32(tag + "_in.f32", in)}, {"windows", windows},
+          {"data", write_f32(tag + "_windows.f32", data)}};
+}
+
+json normalize_case() {
+  std::vector<float> in = signal(16000, 2.0, 5);
+  for (float& v : in) v = 0.3f * v + 0.05f;  // non-zero mean
+  return {{"name", "normalize_2s"}, {"input", write_f32("normalize_in.f32", in)},
+          {"output", write_f32("normalize_out.f32", cryscope::normalize_wav2vec2(in.data(), in.size()))}};
 }
 
 json probs_json(const cryscope::Probs& p) { return json::array({p[0], p[1], p[2]}); }
@@ -134,6 +171,10 @@ int main(int argc, char** argv) {
     index["resampler"] = json::array({resampler_case(48000, 128), resampler_case(44100, 441),
                                       resampler_case(8000, 1000), resampler_case(22050, 333),
                                       resampler_case(16000, 100)});
+    index["stream"] = json::array({stream_case("stream_48k", 48000, 128, 4.3, 2.0),
+                                   stream_case("stream_44k1", 44100, 441, 3.1, 1.5),
+                                   stream_case("stream_16k_short", 16000, 1000, 0.6, 2.0)});
+    index["normalize"] = normalize_case();
     index["logMel"] = json::array({log_mel_case("logmel_short", 0.3), log_mel_case("logmel_long", 3.7)});
     const json fusion = {{"labels", {"cry", "scream", "normal"}}, {"default", "logistic"}, {"weights", {0.6, 0.4}},
                          {"logistic", {{"features", "log_probs"},
