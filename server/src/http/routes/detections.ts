@@ -13,6 +13,10 @@ import { sendError } from '../errors.js';
  */
 export function registerDetections(app: FastifyInstance, { ingest }: AppDeps) {
   app.post('/api/v1/detections', async (req, reply) => {
+    const type = req.headers['content-type'] ?? '';
+    if (!/^application\/(.+\+)?json\b/i.test(type)) {
+      return sendError(reply, 415, 'unsupported_media_type', `send the batch as application/json (got "${type || 'no Content-Type'}")`);
+    }
     const v = validateBatch(req.body);
     if (!v.ok) {
       return sendError(reply, 400, 'invalid_batch', `the batch does not match cryscope.batch/1: ${v.errors[0].path || '/'} ${v.errors[0].message}`, v.errors);
