@@ -69,6 +69,8 @@ void run_workload(benchmark::State& state, const Workload& w) {
 // Collects per-iteration wall time of every run and prints the BENCH_JSON summary at the end.
 class SummaryReporter : public benchmark::ConsoleReporter {
  public:
+  // Plain tabular output (no ANSI colours): the output is tee'd into logs and parsed.
+  SummaryReporter() : ConsoleReporter(OO_Tabular) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     ConsoleReporter::ReportRuns(runs);
     for (const auto& r : runs) {
