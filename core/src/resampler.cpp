@@ -71,20 +71,27 @@ void Resampler::build_filter() {
   exact_phases_ = up_ <= kMaxExactPhases;
   phases_ = exact_phases_ ? static_cast<int>(up_) : kMaxExactPhases;
   const double i0_beta = bessel_i0(beta);
+  // Every tap sits at a distance tau = p/phases - j from its output position, i.e. on a grid of
+  // 1/phases; the filter is even, so evaluate it once per |tau| grid point (halves the Bessel work).
+  const std::size_t grid = static_cast<std::size_t>(half_taps_) * static_cast<std::size_t>(phases_) + 1;
+  std::vector<double> proto(grid, 0.0);
+  for (std::size_t m = 0; m < grid; ++m) {
+    const double tau = static_cast<double>(m) / phases_;
+    if (tau < half_width) {
+      const double u = tau / half_width;
+      const double window = bessel_i0(beta * std::sqrt(1.0 - u * u)) / i0_beta;
+      proto[m] = 2.0 * cutoff * sinc(2.0 * cutoff * tau) * window;
+    }
+  }
   table_.assign(static_cast<std::size_t>(phases_ + 1) * static_cast<std::size_t>(taps_), 0.0f);
   std::vector<double> row(static_cast<std::size_t>(taps_));
   for (int p = 0; p <= phases_; ++p) {
-    const double frac = static_cast<double>(p) / phases_;  // output position - q, in [0, 1]
+    // Row p: output position q + p/phases; tap t reads input q + j.
     double sum = 0.0;
     for (int t = 0; t < taps_; ++t) {
-      const int j = t - (half_taps_ - 1);
-      const double tau = frac - j;  // distance from the output position to input sample q+j
-      double h = 0.0;
-      if (std::fabs(tau) < half_width) {
-        const double u = tau / half_width;
-        const double window = bessel_i0(beta * std::sqrt(1.0 - u * u)) / i0_beta;
-        h = 2.0 * cutoff * sinc(2.0 * cutoff * tau) * window;
-      }
+      const long long j = t - (half_taps_ - 1);
+      const long long m = std::llabs(static_cast<long long>(p) - j * phases_);
+      const double h = proto[static_cast<std::size_t>(m)];
       row[static_cast<std::size_t>(t)] = h;
       sum += h;
     }

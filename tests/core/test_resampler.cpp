@@ -189,3 +189,17 @@ TEST(Resampler, HugeChunkTenMinutesIsLinear) {
   r.flush(out);
   EXPECT_EQ(out.size(), 16000u * 600u);
 }
+
+TEST(Resampler, EveryKindOfRateSweep) {
+  // Rates across the whole range, most with awkward ratios (interpolated phases).
+  for (int rate = 8000; rate <= 96000; rate += 2003) {
+    const std::size_t n = static_cast<std::size_t>(rate) / 10 + 3;
+    const auto x = noise(n, static_cast<std::uint32_t>(rate));
+    const auto ref = batch(rate, x);
+    ASSERT_EQ(ref.size(), static_cast<std::size_t>(std::ceil(static_cast<double>(n) * 16000.0 / rate))) << rate;
+    const auto got = chunked(rate, x, {97, 1, 300});
+    ASSERT_EQ(got.size(), ref.size()) << rate;
+    EXPECT_LE(max_abs_diff(got, ref), 1e-6) << rate;
+    for (float v : ref) ASSERT_TRUE(std::isfinite(v)) << rate;
+  }
+}
