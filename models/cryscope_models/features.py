@@ -83,3 +83,15 @@ def normalize_wav2vec2(x: np.ndarray) -> np.ndarray:
     """Zero-mean / unit-variance, as Wav2Vec2FeatureExtractor does (eps 1e-7 inside the sqrt)."""
     x = np.asarray(x, dtype=np.float32)
     return ((x - x.mean()) / np.sqrt(x.var() + 1e-7)).astype(np.float32)
+
+
+def wav2vec2_windows(wave: np.ndarray, win: int = 32000, hop: int = HOP) -> tuple[np.ndarray, list[int]]:
+    """[W, win] normalised windows (short clips zero-padded at the end first) and their start samples."""
+    if len(wave) < win:
+        wave = np.pad(wave, (0, win - len(wave)))
+    starts = window_starts(len(wave), win, hop)
+    return np.stack([normalize_wav2vec2(wave[s:s + win]) for s in starts]), starts
+
+
+def yamnet_window_starts(n: int, hop: int = HOP) -> list[int]:
+    return window_starts(max(n, YAMNET_WINDOW), YAMNET_WINDOW, hop)

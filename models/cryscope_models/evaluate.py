@@ -1,0 +1,131 @@
+"""Runs the exported ONNX models (the deployed graphs) on whole clips, the product's way:
+windows at hop 0.5 s, a file's probabilities = mean over its windows, fusion per window pair."""
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import HOP, WAV2VEC2_WINDOW, YAMNET_WINDOW
+from .features import wav2vec2_windows, yamnet_window_starts, yamnet_windows
+from .fusion import METHODS, apply
+from .metrics import file_probs, summarize
+from .ort_util import run_batched
+from .yamnet_head import zero_shot_predict, zero_shot_probs
+
+
+@dataclass
+class ClipOutputs:
+    y: np.ndarray                       # [F] file labels
+    yam: dict                           # scores, embeddings, probs per YAMNet window; owner, end
+    w2v: dict = field(default_factory=dict)   # model name -> {probs}; plus owner, end
+    pair: np.ndarray | None = None      # for each w2v window, index of the YAMNet window it fuses with
+
+
+def run_yamnet(sess, waves: list[np.ndarray]) -> dict:
+    pats, owner, end = [], [], []
+    for i, w in enumerate(waves):
+        p = yamnet_windows(w)
+        starts = yamnet_window_starts(len(w))
+        pats.append(p); owner += [i] * len(p); end += [s + YAMNET_WINDOW for s in starts]
+    out = run_batched(sess, "patches", np.concatenate(pats), ["scores", "embeddings", "probs"])
+    out["owner"], out["end"] = np.array(owner), np.array(end)
+    return out
+
+
+def w2v_inputs(waves: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    xs, owner, end = [], [], []
+    for i, w in enumerate(waves):
+        x, starts = wav2vec2_windows(w)
+        xs.append(x); owner += [i] * len(x); end += [s + WAV2VEC2_WINDOW for s in starts]
+    return np.concatenate(xs), np.array(owner), np.array(end)
+
+
+def run_w2v(sessions: dict, waves: list[np.ndarray]) -> dict:
+    x, owner, end = w2v_inputs(waves)
+    out = {"owner": owner, "end": end}
+    for name, sess in sessions.items():
+        out[name] = run_batched(sess, "input_values", x, ["probs"], batch=16)["probs"]
+    return out
+
+
+def pair_windows(yam: dict, w2v: dict) -> np.ndarray:
+    """Each Wav2Vec2 window is fused with the same file's YAMNet window whose end is nearest (the
+    stream core fuses the latest output of each model at each hop)."""
+    pair = np.empty(len(w2v["owner"]), dtype=np.int64)
+    for k, (o, e) in enumerate(zip(w2v["owner"], w2v["end"])):
+        idx = np.flatnonzero(yam["owner"] == o)
+        pair[k] = idx[np.argmin(np.abs(yam["end"][idx] - e))]
+    return pair
+
+
+def run_all(yam_sess, w2v_sessions: dict, waves: list[np.ndarray], y: np.ndarray) -> ClipOutputs:
+    yam = run_yamnet(yam_sess, waves)
+    w2v = run_w2v(w2v_sessions, waves)
+    return ClipOutputs(np.asarray(y), yam, w2v, pair_windows(yam, w2v))
+
+
+def model_file_probs(co: ClipOutputs, fusion_cfg: dict | None, w2v_name: str = "wav2vec2_int8") -> dict:
+    """{model: file probs [F,3]} for yamnet, yamnet_zero_shot, each wav2vec2 graph, and every fusion
+    method (fused with `w2v_name`)."""
+    n = len(co.y)
+    out = {"yamnet": file_probs(co.yam["probs"], co.yam["owner"], n)}
+    fs = file_probs(co.yam["scores"], co.yam["owner"], n)
+    out["yamnet_zero_shot"] = zero_shot_probs(fs)
+    for k, v in co.w2v.items():
+        if k.startswith("wav2vec2"):
+            out[k] = file_probs(v, co.w2v["owner"], n)
+    if fusion_cfg is not None:
+        py = co.yam["probs"][co.pair]
+        pw = co.w2v[w2v_name]
+        for m in METHODS:
+            out[f"fusion_{m}"] = file_probs(apply(fusion_cfg, m, py, pw), co.w2v["owner"], n)
+    return out
+
+
+def summaries(co: ClipOutputs, fusion_cfg: dict | None, w2v_name: str = "wav2vec2_int8") -> dict:
+    fps = model_file_probs(co, fusion_cfg, w2v_name)
+    res = {}
+    for k, p in fps.items():
+        if k == "yamnet_zero_shot":
+            fs = file_probs(co.yam["scores"], co.yam["owner"], len(co.y))
+            res[k] = summarize(co.y, p, pred=zero_shot_predict(fs))
+        else:
+            res[k] = summarize(co.y, p)
+    return res
+
+
+def fused_window_probs(co: ClipOutputs, fusion_cfg: dict, method: str, w2v_name: str = "wav2vec2_int8"):
+    return apply(fusion_cfg, method, co.yam["probs"][co.pair], co.w2v[w2v_name])
+
+
+def episodes(seq: np.ndarray, on: float, off: float, alpha: float, min_windows: int) -> int:
+    """Alarm episodes in one file's window sequence of a class probability: EMA smoothing, hysteresis
+    (above `on` starts, below `off` ends), counted when they last >= min_windows hops."""
+    s, active, run, count = None, False, 0, 0
+    for p in seq:
+        s = p if s is None else alpha * p + (1 - alpha) * s
+        if not active and s >= on:
+            active, run = True, 1
+        elif active:
+            if s < off:
+                count += run >= min_windows
+                active = False
+            else:
+                run += 1
+    if active:
+        count += run >= min_windows
+    return count
+
+
+def false_alarms_per_hour(win_probs: np.ndarray, owner: np.ndarray, durations_s: np.ndarray,
+                          thresholds: dict, alpha: float = 0.5, min_duration_s: float = 1.0) -> dict:
+    """On NORMAL files only: cry/scream alarm episodes per hour of audio."""
+    mw = max(1, int(round(min_duration_s / (HOP / 16000))))
+    total = {"cry": 0, "scream": 0}
+    for f in np.unique(owner):
+        seq = win_probs[owner == f]
+        for i, lab in ((0, "cry"), (1, "scream")):
+            t = thresholds[lab]
+            total[lab] += episodes(seq[:, i], t["on"], t["off"], alpha, mw)
+    hours = float(np.sum(durations_s)) / 3600
+    return {"hours": hours, "cry": total["cry"], "scream": total["scream"],
+            "per_hour": (total["cry"] + total["scream"]) / hours if hours else None}

@@ -1,0 +1,401 @@
+"""The build steps, in order. Called by build.py into a fresh output directory."""
+import json
+import os
+import platform
+import shutil
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from . import HOP, LABELS, SAMPLE_RATE, WAV2VEC2_WINDOW, YAMNET_WINDOW
+from .augment import band_limit, mix_at_snr
+from .cache import hash_inputs, sha256_file
+from .data import CROPS_PER_CLIP, load_dataset, training_crops
+from .evaluate import (false_alarms_per_hour, fused_window_probs, model_file_probs, pair_windows, run_all,
+                       run_yamnet, summaries, w2v_inputs)
+from .metrics import file_probs, roc_points, summarize
+from .ort_util import session
+from .paths import SPLIT_CSV, data_dir, yamnet_dir
+from .splits import check_grouping
+
+PKG = Path(__file__).resolve().parent
+
+
+class Log:
+    def __init__(self):
+        self.t0 = time.time(); self.timings = {}; self._t = time.time()
+
+    def __call__(self, msg):
+        print(f"[{time.strftime('%H:%M:%S')} +{time.time() - self.t0:5.0f}s] {msg}", flush=True)
+
+    def step(self, name):
+        now = time.time(); self.timings[name] = round(now - self._t, 1); self._t = now
+
+
+def near_duplicates(clips, split, emb_mean: np.ndarray, thr: float = 0.99) -> dict:
+    e = emb_mean / np.maximum(np.linalg.norm(emb_mean, axis=1, keepdims=True), 1e-9)
+    sim = e @ e.T
+    iu = np.triu_indices(len(clips), 1)
+    s = sim[iu]
+    hits = np.flatnonzero(s > thr)
+    cross, same = [], 0
+    for h in hits:
+        a, b = iu[0][h], iu[1][h]
+        if split[clips[a].file] != split[clips[b].file]:
+            cross.append({"a": clips[a].file, "b": clips[b].file, "cosine": float(s[h]),
+                          "splits": [split[clips[a].file], split[clips[b].file]]})
+        else:
+            same += 1
+    return {"threshold": thr, "cross_split_pairs": len(cross), "same_split_pairs": same,
+            "examples": sorted(cross, key=lambda d: -d["cosine"])[:20]}
+
+
+def exact_duplicates(clips, split, waves) -> int:
+    seen, cross = {}, 0
+    for c in clips:
+        h = hash(waves[c.file].tobytes())
+        if h in seen and split[seen[h]] != split[c.file]:
+            cross += 1
+        seen.setdefault(h, c.file)
+    return cross
+
+
+def choose_thresholds(win_probs: np.ndarray, y_win: np.ndarray, alpha: float = 0.5) -> dict:
+    """Per alarm class: the 'on' level maximising window-level F1 on validation (fused, EMA-smoothed
+    per file is approximated by raw windows here), 'off' = on - 0.2 (hysteresis), floors 0.1."""
+    out = {}
+    for i, lab in ((0, "cry"), (1, "scream")):
+        best = (-1, 0.6)
+        for on in np.round(np.arange(0.3, 0.91, 0.05), 2):
+            pred = win_probs[:, i] >= on
+            tp = np.sum(pred & (y_win == i)); fp = np.sum(pred & (y_win != i)); fn = np.sum(~pred & (y_win == i))
+            f1 = 2 * tp / max(2 * tp + fp + fn, 1)
+            if f1 > best[0] + 1e-9:
+                best = (f1, float(on))
+        out[lab] = {"on": best[1], "off": round(max(0.1, best[1] - 0.2), 2), "val_window_f1": float(best[0])}
+    return out
+
+
+def run(out: Path, key: str, knobs: dict, stages) -> None:
+    import torch
+    from . import yamnet_head as yh
+    from . import yamnet_onnx, yamnet_np
+    from .wav2vec2_export import export, quantize_int8, torch_probs
+    from .wav2vec2_model import build_model, count_params, macs_per_second, make_config
+    from .wav2vec2_train import contrastive_pretrain, distill, finetune
+    from .yamnet_features import crop_patches
+    from .yamnet_tflite import tflite_scores
+
+    log = Log()
+    threads = int(os.environ.get("CRYSCOPE_THREADS", "2"))
+    torch.set_num_threads(threads)
+    quick = knobs.get("CRYSCOPE_QUICK") == "1"
+    variants = [v.strip() for v in (knobs.get("CRYSCOPE_W2V_VARIANTS") or "scratch,distill").split(",") if v.strip()]
+    source = knobs.get("CRYSCOPE_W2V_SOURCE") or None
+    metrics: dict = {"key": key, "quick": quick, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                     "machine": {"cpus": os.cpu_count(), "threads": threads, "python": platform.python_version(),
+                                 "torch": torch.__version__}}
+    extras: dict = {}
+
+    # ---- data, split checks -------------------------------------------------------------------
+    ds = load_dataset()
+    bad = check_grouping(ds.clips, ds.split)
+    if bad:
+        raise RuntimeError(f"groups straddle splits: {bad[:5]}")
+    split_counts = {s: {l: sum(1 for c in ds.of(s) if c.label == l) for l in LABELS} for s in ("train", "val", "test")}
+    split_hours = {s: sum(c.duration_s for c in ds.of(s)) / 3600 for s in ("train", "val", "test")}
+    metrics["data"] = {"clips": len(ds.clips), "split_counts": split_counts, "split_hours": split_hours,
+                       "groups": len({c.group for c in ds.clips}), "groups_across_splits": len(bad)}
+    log(f"data: {len(ds.clips)} clips; {split_counts}")
+    log.step("load_data")
+
+    weights = dict(np.load(yamnet_dir() / "yamnet.npz"))
+    backbone = session(yamnet_onnx.build(weights, yamnet_onnx.identity_head()).SerializeToString(), threads)
+    feat_files = [PKG / f for f in ("data.py", "augment.py", "features.py", "yamnet_onnx.py", "yamnet_arch.py",
+                                    "yamnet_features.py", "evaluate.py", "audio.py")]
+    feat_key = hash_inputs(feat_files + [SPLIT_CSV, data_dir() / "MANIFEST.csv", yamnet_dir() / "yamnet.npz"],
+                           {"quick": quick})
+    cpc = {"cry": 1, "scream": 2, "normal": 1} if quick else CROPS_PER_CLIP
+
+    def make_crops():
+        c = training_crops(ds, seed=0, crops_per_clip=cpc)
+        c["x"] = c["x"].astype(np.float16)  # halves the stage cache; audio in [-1,1] keeps 11 bits
+        return c
+    crops = stages.get("crops", feat_key, make_crops)
+    crops["x"] = crops["x"].astype(np.float32)
+    log(f"training crops: {len(crops['x'])} x 2 s ({int(crops['aug'].sum())} augmented); per label "
+        f"{np.bincount(crops['y'], minlength=3).tolist()}")
+    log.step("augmented_crops")
+
+    def yam_train():
+        from .ort_util import run_batched
+        r = run_batched(backbone, "patches", crop_patches(crops["x"]), ["embeddings", "scores"])
+        return {"emb": r["embeddings"].astype(np.float32), "scores": r["scores"].astype(np.float32)}
+    ytr = stages.get("yamnet_train", feat_key, yam_train)
+    log(f"YAMNet features of training crops: {ytr['emb'].shape}")
+
+    def yam_clean():
+        r = run_yamnet(backbone, [ds.waves[c.file] for c in ds.clips])
+        return {k: r[k] for k in ("embeddings", "scores", "owner", "end")}
+    clean = stages.get("yamnet_clean", feat_key, yam_clean)
+    log.step("yamnet_features")
+
+    # ---- leakage: near-duplicates across splits ------------------------------------------------
+    n = len(ds.clips)
+    emb_mean = file_probs(clean["embeddings"], clean["owner"], n)
+    metrics["leakage"] = {"near_duplicates": near_duplicates(ds.clips, ds.split, emb_mean),
+                          "exact_duplicate_waveforms_across_splits": exact_duplicates(ds.clips, ds.split, ds.waves)}
+    log(f"leakage: {metrics['leakage']['near_duplicates']['cross_split_pairs']} near-duplicate pairs across splits "
+        f"(cos>0.99), {metrics['leakage']['exact_duplicate_waveforms_across_splits']} exact")
+
+    # ---- YAMNet head -----------------------------------------------------------------------------
+    idx_of = {c.file: i for i, c in enumerate(ds.clips)}
+    val_clips, test_clips = ds.of("val"), ds.of("test")
+    val_ids = np.array([idx_of[c.file] for c in val_clips])
+    vmask = np.isin(clean["owner"], val_ids)
+    remap = {int(g): k for k, g in enumerate(val_ids)}
+    v_owner = np.array([remap[int(o)] for o in clean["owner"][vmask]])
+    y_val = np.array([c.y for c in val_clips]); y_test = np.array([c.y for c in test_clips])
+    xtr = np.concatenate([ytr["emb"], ytr["scores"]], 1)
+    ytr_w = np.repeat(crops["y"], 3)
+    xva = np.concatenate([clean["embeddings"][vmask], clean["scores"][vmask]], 1)
+    yva_w = y_val[v_owner]
+    cands = []
+    grid = [(0, 1e-2), (0, 1e-1), (128, 1e-2), (128, 1e-1), (256, 1e-2)]
+    for hidden, wd in (grid[:2] if quick else grid):
+        m, mu, sd, curve = yh.train_head(xtr, ytr_w, xva, yva_w, hidden, wd, epochs=8 if quick else 40)
+        pv = file_probs(yh.predict(m, mu, sd, xva), v_owner, len(y_val))
+        s = summarize(y_val, pv)
+        cands.append({"hidden": hidden, "weight_decay": wd, "val_macro_f1": s["macro_f1"], "model": m,
+                      "mean": mu, "std": sd, "curve": curve})
+        log(f"YAMNet head hidden={hidden} wd={wd}: val macro-F1 {s['macro_f1']:.4f}")
+    best = max(cands, key=lambda c: (round(c["val_macro_f1"], 4), -c["hidden"]))
+    metrics["yamnet_head"] = {"candidates": [{k: c[k] for k in ("hidden", "weight_decay", "val_macro_f1")} for c in cands],
+                              "chosen": {k: best[k] for k in ("hidden", "weight_decay", "val_macro_f1")},
+                              "features": "embeddings(1024) + AudioSet scores(521), standardised (folded into layer 1)",
+                              "train_windows": int(len(xtr)), "class_weights": yh.class_weights(ytr_w).tolist()}
+    extras["curves_yamnet_head"] = best["curve"]
+    head = yh.export_layers(best["model"], best["mean"], best["std"])
+    ymodel = yamnet_onnx.build(weights, head)
+    import onnx
+    onnx.save(ymodel, str(out / "yamnet.onnx"))
+    ysess = session(str(out / "yamnet.onnx"), threads)
+    log.step("yamnet_head")
+
+    # ---- YAMNet conversion proof ------------------------------------------------------------------
+    probe = [c for c in val_clips if c.label == "cry"][:2] + [c for c in val_clips if c.label == "scream"][:2] + \
+            [c for c in val_clips if c.label == "normal"][:4]
+    from .features import clip_patches
+    pats = np.concatenate([clip_patches(ds.waves[c.file]) for c in probe]).astype(np.float32)
+    onx = ysess.run(["scores", "embeddings", "probs"], {"patches": pats})
+    ref = yamnet_np.forward(weights, pats)
+    xh = np.concatenate([ref["embeddings"], ref["scores"]], 1)
+    for i, (W, b) in enumerate(head["layers"]):
+        xh = xh @ W.astype(np.float64) + b
+        if i < len(head["layers"]) - 1:
+            xh = np.maximum(xh, 0)
+    ph = np.exp(xh - xh.max(1, keepdims=True)); ph /= ph.sum(1, keepdims=True)
+    tfl = []
+    for c in probe:
+        w = ds.waves[c.file]
+        t = tflite_scores(yamnet_dir() / "yamnet.tflite", w)
+        o = ysess.run(["scores"], {"patches": clip_patches(w).astype(np.float32)})[0]
+        tfl.append({"file": c.file, "max_abs": float(np.abs(t - o).max()), "mean_abs": float(np.abs(t - o).mean()),
+                    "top5_tflite": t.mean(0).argsort()[::-1][:5].tolist(),
+                    "top5_onnx": o.mean(0).argsort()[::-1][:5].tolist(),
+                    "top1_equal": bool(t.mean(0).argmax() == o.mean(0).argmax())})
+    metrics["yamnet_conversion"] = {
+        "patches": int(len(pats)),
+        "onnx_vs_numpy_float64": {"scores_max_abs": float(np.abs(onx[0] - ref["scores"]).max()),
+                                  "embeddings_max_abs": float(np.abs(onx[1] - ref["embeddings"]).max()),
+                                  "probs_max_abs": float(np.abs(onx[2] - ph).max())},
+        "onnx_vs_tflite": {"clips": tfl, "max_abs": max(d["max_abs"] for d in tfl),
+                           "mean_abs": float(np.mean([d["mean_abs"] for d in tfl])),
+                           "top1_equal_all": all(d["top1_equal"] for d in tfl),
+                           "top5_equal_sets": sum(set(d["top5_tflite"]) == set(d["top5_onnx"]) for d in tfl)}}
+    log(f"YAMNet ONNX vs numpy: {metrics['yamnet_conversion']['onnx_vs_numpy_float64']}; vs tflite max "
+        f"{metrics['yamnet_conversion']['onnx_vs_tflite']['max_abs']:.3f}")
+    log.step("yamnet_verify")
+
+    # ---- Wav2Vec2 ---------------------------------------------------------------------------------
+    tgt = {"emb": ytr["emb"].reshape(-1, 3, 1024).mean(1), "scores": ytr["scores"].reshape(-1, 3, 521).mean(1)}
+    xv, ov, _ = w2v_inputs([ds.waves[c.file] for c in val_clips])
+    val = {"windows": xv, "owner": ov, "y": y_val}
+    ep_d, ep_f = (1, 1) if quick else (6, 8)
+    runs = []
+    for v in variants:
+        log(f"Wav2Vec2 variant {v!r}")
+        t0 = time.time()
+        torch.manual_seed(0)
+        cfg = None if source else make_config()
+        model = build_model(source, cfg)
+        curves = {}
+        if "contrastive" in v:
+            tw = [ds.waves[c.file] for c in ds.of("train")]
+            curves["contrastive"] = contrastive_pretrain(model, tw, epochs=1 if quick else 3, log=log)
+        if "distill" in v:
+            curves["distill"] = distill(model, crops, tgt, epochs=ep_d, log=log)
+        model, curves["finetune"], s = finetune(model, crops, tgt if "distill" in v else None, val, epochs=ep_f, log=log)
+        runs.append({"variant": v, "val_macro_f1": s["macro_f1"], "val_accuracy": s["accuracy"],
+                     "seconds": round(time.time() - t0, 1), "model": model, "curves": curves})
+        log(f"Wav2Vec2 {v}: val macro-F1 {s['macro_f1']:.4f} ({time.time() - t0:.0f}s)")
+    chosen = max(runs, key=lambda r: r["val_macro_f1"])
+    w2v = chosen["model"].eval()
+    cfgd = w2v.config
+    metrics["wav2vec2"] = {
+        "variants": [{k: r[k] for k in ("variant", "val_macro_f1", "val_accuracy", "seconds")} for r in runs],
+        "chosen": chosen["variant"], "source": source or "compact config, random init",
+        "config": {k: getattr(cfgd, k) for k in ("conv_dim", "conv_kernel", "conv_stride", "hidden_size",
+                                                 "num_hidden_layers", "num_attention_heads", "intermediate_size",
+                                                 "num_conv_pos_embeddings", "classifier_proj_size")},
+        "parameters": count_params(w2v), "macs_per_second_audio": macs_per_second(cfgd, 1.0),
+        "epochs": {"distill": ep_d, "finetune": ep_f}, "train_crops": int(len(crops["x"]))}
+    extras["curves_wav2vec2"] = {r["variant"]: r["curves"] for r in runs}
+    log.step("wav2vec2_train")
+
+    export(w2v, out / "wav2vec2.onnx")
+    quantize_int8(out / "wav2vec2.onnx", out / "wav2vec2.int8.onnx")
+    s32 = session(str(out / "wav2vec2.onnx"), threads); s8 = session(str(out / "wav2vec2.int8.onnx"), threads)
+    probe_x = xv[:: max(1, len(xv) // 64)][:64]
+    pt = torch_probs(w2v, probe_x)
+    p32 = s32.run(["probs"], {"input_values": probe_x})[0]
+    p8 = s8.run(["probs"], {"input_values": probe_x})[0]
+    short = probe_x[:4, :20000]
+    metrics["wav2vec2"]["onnx_parity"] = {
+        "windows": int(len(probe_x)), "fp32_vs_torch_max_abs": float(np.abs(p32 - pt).max()),
+        "fp32_vs_torch_max_abs_1.25s": float(np.abs(s32.run(["probs"], {"input_values": short})[0]
+                                                    - torch_probs(w2v, short)).max()),
+        "int8_vs_fp32_max_abs": float(np.abs(p8 - p32).max()), "int8_vs_fp32_mean_abs": float(np.abs(p8 - p32).mean()),
+        "int8_vs_fp32_argmax_agreement": float((p8.argmax(1) == p32.argmax(1)).mean())}
+    log(f"Wav2Vec2 parity: {metrics['wav2vec2']['onnx_parity']}")
+    log.step("wav2vec2_export")
+
+    # ---- evaluation on validation (fusion fit) and test (touched once) ----------------------------
+    w2v_sess = {"wav2vec2_fp32": s32, "wav2vec2_int8": s8}
+    co_val = run_all(ysess, w2v_sess, [ds.waves[c.file] for c in val_clips], y_val)
+    from .fusion import fit, validate_config
+    yw = co_val.y[co_val.w2v["owner"]]
+    fusion_cfg, fusion_val = fit(co_val.yam["probs"][co_val.pair], co_val.w2v["wav2vec2_int8"], yw,
+                                 co_val.w2v["owner"], co_val.y)
+    validate_config(fusion_cfg)
+    thresholds = choose_thresholds(fused_window_probs(co_val, fusion_cfg, fusion_cfg["default"]), yw)
+    metrics["fusion"] = {"config": fusion_cfg, "validation": fusion_val}
+    metrics["thresholds"] = thresholds
+    metrics["validation"] = summaries(co_val, fusion_cfg)
+    log(f"fusion default {fusion_cfg['default']}; val: " +
+        ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in metrics["validation"].items()))
+    log.step("validation_and_fusion")
+
+    test_waves = [ds.waves[c.file] for c in test_clips]
+    co_test = run_all(ysess, w2v_sess, test_waves, y_test)
+    metrics["test"] = summaries(co_test, fusion_cfg)
+    fps = model_file_probs(co_test, fusion_cfg)
+    extras["roc_test"] = {k: roc_points(y_test, p) for k, p in fps.items()}
+    log("test: " + ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in metrics["test"].items()))
+
+    # per-category breakdown of normal (false alarms), per source for cries
+    cats = sorted({c.category for c in test_clips if c.label == "normal"})
+    breakdown = {}
+    for k, p in fps.items():
+        pred = metrics_pred(k, p, co_test)
+        row = {}
+        for cat in cats:
+            ids = [i for i, c in enumerate(test_clips) if c.label == "normal" and c.category == cat]
+            row[cat] = {"n": len(ids), "false_alarms": int(np.sum(pred[ids] != 2)),
+                        "as_cry": int(np.sum(pred[ids] == 0)), "as_scream": int(np.sum(pred[ids] == 1))}
+        srcs = sorted({c.source for c in test_clips if c.label == "cry"})
+        row["_cry_recall_by_source"] = {s: float(np.mean([pred[i] == 0 for i, c in enumerate(test_clips)
+                                                           if c.label == "cry" and c.source == s])) for s in srcs}
+        breakdown[k] = row
+    metrics["test_normal_breakdown"] = breakdown
+
+    # false alarms per hour of normal audio (stream-style episodes with the chosen thresholds)
+    normal_ids = np.array([i for i, c in enumerate(test_clips) if c.label == "normal"])
+    dur = np.array([len(test_waves[i]) / SAMPLE_RATE for i in normal_ids])
+    fa = {}
+    wm = np.isin(co_test.w2v["owner"], normal_ids)
+    for m in ("mean", "weighted_mean", "geometric_mean", "vote", "logistic"):
+        fw = fused_window_probs(co_test, fusion_cfg, m)
+        fa[f"fusion_{m}"] = false_alarms_per_hour(fw[wm], co_test.w2v["owner"][wm], dur, thresholds)
+    ym = np.isin(co_test.yam["owner"], normal_ids)
+    fa["yamnet"] = false_alarms_per_hour(co_test.yam["probs"][ym], co_test.yam["owner"][ym], dur, thresholds)
+    fa["wav2vec2_int8"] = false_alarms_per_hour(co_test.w2v["wav2vec2_int8"][wm], co_test.w2v["owner"][wm], dur,
+                                                thresholds)
+    metrics["test_false_alarms_per_hour"] = fa
+    log.step("test_eval")
+
+    # ---- robustness: band-limit and noise checks on the test split ---------------------------------
+    rob = {}
+    variants_audio = {
+        "normal_lowpass_4k": [(c, band_limit(test_waves[i], None, 3800.0)) for i, c in enumerate(test_clips) if c.label == "normal"],
+        "normal_telephone_band": [(c, band_limit(test_waves[i], 300.0, 3400.0)) for i, c in enumerate(test_clips) if c.label == "normal"],
+        "scream_lowpass_4k": [(c, band_limit(test_waves[i], None, 3800.0)) for i, c in enumerate(test_clips) if c.label == "scream"],
+        "cry_plus_wideband_noise_20dB": [(c, mix_at_snr(test_waves[i], np.random.default_rng(i).standard_normal(len(test_waves[i])).astype(np.float32), 20.0))
+                                         for i, c in enumerate(test_clips) if c.label == "cry"],
+    }
+    for name, items in variants_audio.items():
+        co = run_all(ysess, w2v_sess, [w for _, w in items], np.array([c.y for c, _ in items]))
+        res = summaries(co, fusion_cfg)
+        rob[name] = {k: {"n": v["n"], "accuracy": v["accuracy"]} for k, v in res.items()}
+    # the same subsets unmodified, for comparison
+    for name, lab in (("normal_original", "normal"), ("scream_original", "scream"), ("cry_original", "cry")):
+        ids = [i for i, c in enumerate(test_clips) if c.label == lab]
+        fps_sub = {k: p[ids] for k, p in fps.items()}
+        rob[name] = {k: {"n": len(ids), "accuracy": float(np.mean(metrics_pred(k, fps_sub[k], None, co_test, ids)
+                                                                   == LABELS.index(lab)))} for k in fps_sub}
+    metrics["robustness_test"] = rob
+    log("robustness: normal LP4k accuracy " + ", ".join(f"{k} {v['accuracy']:.3f}" for k, v in rob["normal_lowpass_4k"].items()))
+    log.step("robustness")
+
+    # ---- artefacts ---------------------------------------------------------------------------------
+    shutil.copy(yamnet_dir() / "yamnet_class_map.csv", out / "yamnet_class_map.csv")
+    version = datetime.now(timezone.utc).strftime("%Y.%m.%d") + "+" + key[:8]
+    manifest = {
+        "name": "cryscope-models", "version": version, "labels": list(LABELS), "sample_rate": SAMPLE_RATE,
+        "models": {
+            "yamnet": {"file": "yamnet.onnx", "sha256": sha256_file(out / "yamnet.onnx"),
+                       "bytes": (out / "yamnet.onnx").stat().st_size,
+                       "input": {"name": "patches", "shape": [-1, 96, 64]},
+                       "window_samples": YAMNET_WINDOW, "hop_samples": HOP},
+            "wav2vec2": {"file": "wav2vec2.int8.onnx", "sha256": sha256_file(out / "wav2vec2.int8.onnx"),
+                         "bytes": (out / "wav2vec2.int8.onnx").stat().st_size, "fp32_file": "wav2vec2.onnx",
+                         "fp32_sha256": sha256_file(out / "wav2vec2.onnx"),
+                         "input": {"name": "input_values", "shape": [-1, -1]},
+                         "window_samples": WAV2VEC2_WINDOW, "hop_samples": HOP}},
+        "audioset_labels_file": "yamnet_class_map.csv",
+        "fusion": fusion_cfg,
+        "thresholds": {k: {"on": v["on"], "off": v["off"]} for k, v in thresholds.items()},
+        "smoothing": {"method": "ema", "alpha": 0.5},
+        "events": {"min_duration_s": 1.0, "cooldown_s": 2.0},
+    }
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    metrics["sizes_bytes"] = {f: (out / f).stat().st_size for f in ("yamnet.onnx", "wav2vec2.onnx", "wav2vec2.int8.onnx")}
+    metrics["augmentation"] = {"crops_per_clip": cpc, "crop_seconds": WAV2VEC2_WINDOW / SAMPLE_RATE,
+                               "doc": __import__("cryscope_models.augment", fromlist=["x"]).__doc__}
+    log.step("artefacts")
+    metrics["timings_s"] = log.timings
+    from .report import write_report
+    write_report(out / "report", metrics, extras)
+    (out / "report" / "metrics.json").write_text(json.dumps(metrics, indent=2, default=_json_default) + "\n")
+    log("done")
+
+
+def metrics_pred(name, probs, co, co2=None, ids=None):
+    """File predictions for a model: argmax, except zero-shot which uses its threshold rule."""
+    from .yamnet_head import zero_shot_predict
+    if name == "yamnet_zero_shot":
+        c = co if co is not None else co2
+        fs = file_probs(c.yam["scores"], c.yam["owner"], len(c.y))
+        pred = zero_shot_predict(fs)
+        return pred[ids] if ids is not None else pred
+    return probs.argmax(1)
+
+
+def _json_default(o):
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    raise TypeError(type(o))

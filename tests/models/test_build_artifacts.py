@@ -1,0 +1,100 @@
+"""The real build in models/build (made by scripts/models-setup.sh) honours the shared contracts."""
+import csv
+import hashlib
+import json
+
+import numpy as np
+import onnx
+import pytest
+
+from cryscope_models import features, fusion
+from cryscope_models.ort_util import session
+
+
+def _sha(p):
+    return hashlib.sha256(p.read_bytes()).hexdigest()
+
+
+@pytest.fixture(scope="module")
+def manifest(build_dir):
+    return json.loads((build_dir / "manifest.json").read_text())
+
+
+def test_manifest_shape(manifest):
+    assert manifest["name"] == "cryscope-models"
+    assert manifest["labels"] == ["cry", "scream", "normal"]
+    assert manifest["sample_rate"] == 16000
+    y, w = manifest["models"]["yamnet"], manifest["models"]["wav2vec2"]
+    assert y["input"] == {"name": "patches", "shape": [-1, 96, 64]}
+    assert (y["window_samples"], y["hop_samples"]) == (15600, 8000)
+    assert w["input"] == {"name": "input_values", "shape": [-1, -1]}
+    assert (w["window_samples"], w["hop_samples"]) == (32000, 8000)
+    assert w["file"] == "wav2vec2.int8.onnx" and w["fp32_file"] == "wav2vec2.onnx"
+    assert manifest["audioset_labels_file"] == "yamnet_class_map.csv"
+    for lab in ("cry", "scream"):
+        t = manifest["thresholds"][lab]
+        assert 0 < t["off"] < t["on"] < 1
+    assert manifest["smoothing"]["method"] == "ema"
+    assert set(manifest["events"]) == {"min_duration_s", "cooldown_s"}
+
+
+def test_manifest_checksums_match_files(build_dir, manifest):
+    y, w = manifest["models"]["yamnet"], manifest["models"]["wav2vec2"]
+    for f, sha, n in ((y["file"], y["sha256"], y["bytes"]), (w["file"], w["sha256"], w["bytes"])):
+        assert _sha(build_dir / f) == sha
+        assert (build_dir / f).stat().st_size == n
+    assert _sha(build_dir / w["fp32_file"]) == w["fp32_sha256"]
+
+
+def test_fusion_json_in_manifest_is_valid(manifest):
+    fusion.validate_config(manifest["fusion"])
+
+
+def test_class_map_has_521_labels(build_dir):
+    with open(build_dir / "yamnet_class_map.csv") as f:
+        rows = list(csv.reader(f))
+    assert len(rows) == 522 and rows[21][2] == "Baby cry, infant cry"
+
+
+def test_yamnet_onnx_contract_and_real_audio(build_dir, sample_waves):
+    g = onnx.load(str(build_dir / "yamnet.onnx"))
+    assert [i.name for i in g.graph.input] == ["patches"]
+    assert [o.name for o in g.graph.output] == ["scores", "embeddings", "probs"]
+    s = session(str(build_dir / "yamnet.onnx"))
+    pats = features.yamnet_windows(sample_waves["cry"])
+    scores, emb, probs = s.run(None, {"patches": pats})
+    assert scores.shape == (len(pats), 521) and emb.shape == (len(pats), 1024) and probs.shape == (len(pats), 3)
+    assert np.allclose(probs.sum(1), 1, atol=1e-5)
+
+
+@pytest.mark.parametrize("name", ["wav2vec2.onnx", "wav2vec2.int8.onnx"])
+def test_wav2vec2_onnx_contract_dynamic_time(build_dir, name, sample_waves):
+    g = onnx.load(str(build_dir / name))
+    assert [i.name for i in g.graph.input] == ["input_values"]
+    assert [o.name for o in g.graph.output] == ["logits", "probs"]
+    s = session(str(build_dir / name))
+    w = sample_waves["scream"]
+    for t in (16000, 32000, 48000):
+        seg = np.pad(w, (0, max(0, t - len(w))))[:t]
+        x = np.stack([features.normalize_wav2vec2(seg)] * 2)
+        logits, probs = s.run(None, {"input_values": x})
+        assert logits.shape == (2, 3) and np.allclose(probs.sum(1), 1, atol=1e-5)
+
+
+def test_report_has_every_model_and_the_proofs(build_dir):
+    m = json.loads((build_dir / "report" / "metrics.json").read_text())
+    for split in ("validation", "test"):
+        for k in ("yamnet_zero_shot", "yamnet", "wav2vec2_fp32", "wav2vec2_int8", "fusion_mean",
+                  "fusion_weighted_mean", "fusion_geometric_mean", "fusion_vote", "fusion_logistic"):
+            r = m[split][k]
+            assert 0 <= r["macro_f1"] <= 1 and np.array(r["confusion"]).shape == (3, 3)
+            assert set(r["per_class"]) == {"cry", "scream", "normal"}
+    conv = m["yamnet_conversion"]
+    assert conv["onnx_vs_numpy_float64"]["scores_max_abs"] < 1e-4
+    assert conv["onnx_vs_numpy_float64"]["embeddings_max_abs"] < 1e-4
+    assert conv["onnx_vs_tflite"]["top1_equal_all"]
+    assert m["wav2vec2"]["onnx_parity"]["fp32_vs_torch_max_abs"] < 1e-3
+    assert m["data"]["groups_across_splits"] == 0
+    for png in ("confusion_test.png", "roc_test.png", "training_curves.png"):
+        assert (build_dir / "report" / png).stat().st_size > 1000
+    assert (build_dir / "report" / "report.md").stat().st_size > 1000

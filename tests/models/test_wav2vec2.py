@@ -1,0 +1,72 @@
+"""The Wav2Vec2 code path with a tiny random config: train step, checkpoint round trip (the
+path/hub-id route, offline), ONNX export with dynamic batch/time, int8 quantisation."""
+import numpy as np
+import onnx
+import pytest
+import torch
+
+from cryscope_models.ort_util import session
+from cryscope_models.wav2vec2_export import export, quantize_int8, torch_probs
+from cryscope_models.wav2vec2_model import (TINY, build_model, count_params, macs_per_second, make_config,
+                                            normalize_batch)
+from cryscope_models.wav2vec2_train import distill, finetune
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    torch.manual_seed(0)
+    return build_model(config=make_config(**TINY))
+
+
+def _crops(n=8, t=16000):
+    rng = np.random.default_rng(0)
+    return {"x": rng.standard_normal((n, t)).astype(np.float32) * 0.1, "y": np.arange(n) % 3}
+
+
+def test_distill_and_finetune_run_and_change_weights(tiny):
+    crops = _crops()
+    tgt = {"emb": np.random.rand(8, 1024).astype(np.float32), "scores": np.random.rand(8, 521).astype(np.float32)}
+    before = {k: v.clone() for k, v in tiny.state_dict().items()}
+    curve = distill(tiny, crops, tgt, epochs=1, bs=4, log=lambda *_: None)
+    assert np.isfinite(curve[0]["distill_loss"])
+    val = {"windows": normalize_batch(crops["x"]), "owner": np.arange(8), "y": crops["y"]}
+    m, fcurve, best = finetune(tiny, crops, tgt, val, epochs=1, bs=4, log=lambda *_: None)
+    assert set(best) >= {"macro_f1", "accuracy", "confusion"}
+    changed = [k for k, v in m.state_dict().items() if v.dtype.is_floating_point and not torch.equal(v, before[k])]
+    assert changed
+
+
+def test_checkpoint_path_round_trip(tiny, tmp_path):
+    tiny.save_pretrained(tmp_path / "ckpt")
+    m = build_model(str(tmp_path / "ckpt"))
+    x = normalize_batch(np.random.default_rng(1).standard_normal((2, 16000)).astype(np.float32))
+    assert np.abs(torch_probs(m, x) - torch_probs(tiny, x)).max() < 1e-6
+    assert m.config.num_labels == 3 and m.config.id2label[1] == "scream"
+
+
+def test_onnx_export_dynamic_and_parity(tiny, tmp_path):
+    export(tiny, tmp_path / "w.onnx")
+    quantize_int8(tmp_path / "w.onnx", tmp_path / "w8.onnx")
+    g = onnx.load(str(tmp_path / "w.onnx"))
+    assert [i.name for i in g.graph.input] == ["input_values"]
+    assert [o.name for o in g.graph.output] == ["logits", "probs"]
+    s, s8 = session(str(tmp_path / "w.onnx")), session(str(tmp_path / "w8.onnx"))
+    for n, t in ((1, 16000), (3, 32000), (2, 47999)):
+        x = normalize_batch(np.random.default_rng(t).standard_normal((n, t)).astype(np.float32))
+        logits, probs = s.run(None, {"input_values": x})
+        assert logits.shape == (n, 3) and probs.shape == (n, 3)
+        assert np.abs(probs - torch_probs(tiny, x)).max() < 1e-3
+        assert np.allclose(probs.sum(1), 1, atol=1e-5)
+        p8 = s8.run(["probs"], {"input_values": x})[0]
+        assert p8.shape == (n, 3) and np.all(np.isfinite(p8))
+    # the caller's model still works after export (export must not mutate it)
+    torch_probs(tiny, x)
+
+
+def test_compact_config_is_small_enough_for_the_browser():
+    cfg = make_config()
+    m = build_model(config=cfg)
+    assert count_params(m) < 5_000_000
+    macs = macs_per_second(cfg)
+    assert macs["frames"] == 49
+    assert macs["total"] < 500e6  # well under real time for onnxruntime-web's WASM backend
