@@ -39,10 +39,8 @@ export class ServerProcess {
     proc.stdout!.on('data', keep);
     proc.stderr!.on('data', keep);
     const want = [...(this.opts.role !== 'api' ? ['worker ready'] : []), ...(this.opts.role !== 'worker' ? ['api listening'] : [])];
-    await waitFor(`server (${this.opts.role}) to start`, async () => {
-      if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}): ${this.log.slice(-3000)}`);
-      return want.every((w) => this.log.includes(w));
-    }, 60_000, 100);
+    await waitFor(`server (${this.opts.role}) to start`, async () => proc.exitCode !== null || want.every((w) => this.log.includes(w)), 60_000, 100);
+    if (proc.exitCode !== null) throw new Error(`server exited (${proc.exitCode}): ${this.log.slice(-3000)}`);
   }
 
   /** SIGKILL: the process dies mid-whatever, as in a crash. */

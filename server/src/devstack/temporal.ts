@@ -44,7 +44,7 @@ export class TemporalDevServer {
     proc.stdout!.on('data', keep);
     proc.stderr!.on('data', keep);
     await waitFor(`Temporal dev server on ${this.address}`, async () => {
-      if (proc.exitCode !== null) throw new Error(`temporal exited (${proc.exitCode}): ${this.log.slice(-2000)}`);
+      if (proc.exitCode !== null) return true;
       const conn = await Connection.connect({ address: this.address, connectTimeout: '1s' });
       try {
         // The namespace exists once the dev server has finished its own set-up.
@@ -54,6 +54,7 @@ export class TemporalDevServer {
         await conn.close();
       }
     }, 60_000, 300);
+    if (proc.exitCode !== null) throw new Error(`temporal exited (${proc.exitCode}): ${this.log.slice(-2000)}`);
   }
 
   /** Stops the server (SIGTERM; SIGKILL if it lingers) and waits for the process to exit. */
