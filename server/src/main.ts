@@ -34,7 +34,12 @@ async function main() {
   if (role !== 'api') {
     const { worker, connection, identity } = await createWorker(config, db);
     workerRun = worker.run();
-    stops.push(async () => { worker.shutdown(); await workerRun; await connection.close(); });
+    stops.push(async () => {
+      // The Temporal runtime also reacts to SIGINT/SIGTERM by itself; shut down only if still running.
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await workerRun;
+      await connection.close();
+    });
     console.log(`worker ready: identity=${identity} taskQueue=${config.taskQueue} temporal=${config.temporalAddress} db=${db.kind}`);
   }
   if (role !== 'worker') {

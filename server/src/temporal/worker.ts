@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { ServerConfig } from '../config.js';
 import type { Db } from '../db/adapter.js';
 import { loadClipClassifier, type ClipClassifier } from '../clips/classify.js';
@@ -14,6 +14,7 @@ import { WORKFLOW_BUNDLE_PATH } from './bundle-path.js';
  * (webpack, offline, a few seconds).
  */
 export async function createWorker(config: ServerConfig, db: Db, identity = `cryscope-worker@${hostname()}:${process.pid}`) {
+  installRuntimeOnce(config.logLevel);
   const connection = await connectWithRetry(config.temporalAddress);
   let classifier: Promise<ClipClassifier> | null = null;
   const activities = createActivities({
@@ -51,4 +52,13 @@ async function connectWithRetry(address: string, attempts = 60): Promise<NativeC
       await new Promise((r) => setTimeout(r, 1000));
     }
   }
+}
+
+let runtimeInstalled = false;
+/** The SDK logs every state change at INFO; follow our LOG_LEVEL instead (once per process). */
+function installRuntimeOnce(level: string) {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  const map: Record<string, 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR'> = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' };
+  Runtime.install({ logger: new DefaultLogger(map[level] ?? 'WARN') });
 }

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# server area tests: Vitest integration suites (real Temporal dev server, real PostgreSQL
+# started in a temp dir, embedded PGlite, real server processes), then a short load benchmark
+# that prints batches/s and p50/p99 latency (printed, not gated).
+# Env: CRYSCOPE_BENCH_SECONDS (default 15; 0 skips the benchmark).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+# Cheap and idempotent: make sure the compiled server and the Temporal CLI are current.
+if [ ! -x "$CRYSCOPE_CACHE/temporal" ]; then bash "$ROOT/scripts/server-setup.sh"; fi
+node_modules/.bin/tsc -p server/tsconfig.json
+node server/dist/server/src/temporal/bundle.js
+
+log "server: vitest (tests/server)"
+node_modules/.bin/vitest run --config tests/server/vitest.config.ts
+
+BENCH_SECONDS="${CRYSCOPE_BENCH_SECONDS:-15}"
+if [ "$BENCH_SECONDS" != "0" ]; then
+  log "server: load benchmark (${BENCH_SECONDS} s, PostgreSQL)"
+  node server/bench/load.mjs --duration "$BENCH_SECONDS" --connections 32
+fi
