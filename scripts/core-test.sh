@@ -24,7 +24,9 @@ fi
 log "core: build native"
 cmake --build "$BUILD" -j 2
 
-want_stamp="$(cat "$GEN" "$REQ" | sha256sum | cut -d' ' -f1)"
+# Same hash as frontend_reference.py's stamp(): generator, requirements, clip manifest, shared npz.
+want_stamp="$(cat "$GEN" "$REQ" "$CRYSCOPE_SHARED/data/MANIFEST.csv" \
+  "$CRYSCOPE_SHARED/weights/yamnet/yamnet_frontend_reference.npz" | sha256sum | cut -d' ' -f1)"
 have_stamp="$(cat "$REF_DIR/STAMP" 2>/dev/null || true)"
 if [ "$want_stamp" != "$have_stamp" ]; then
   log "core: generating front-end references with TensorFlow → $REF_DIR"
@@ -54,8 +56,11 @@ if [ "${CRYSCOPE_SKIP_FUZZ:-0}" != 1 ]; then
   cmake --build "$ROOT/build/fuzz" -j 2
   rm -rf "$ROOT/build/fuzz/artifacts"
   mkdir -p "$ROOT/build/fuzz/corpus" "$ROOT/build/fuzz/artifacts"
-  "$ROOT/build/fuzz/tests/fuzz/fuzz_stream" -max_total_time="${CRYSCOPE_FUZZ_SECONDS:-30}" -max_len=8192 \
-    -artifact_prefix="$ROOT/build/fuzz/artifacts/" -print_final_stats=1 "$ROOT/build/fuzz/corpus" 2>&1 |
+  python3 "$ROOT/tests/fuzz/make_seeds.py" "$ROOT/build/fuzz/seeds" >/dev/null
+  # corpus/ collects what the fuzzer finds (kept between runs); seeds/ are deterministic starting programs.
+  "$ROOT/build/fuzz/tests/fuzz/fuzz_stream" -max_total_time="${CRYSCOPE_FUZZ_SECONDS:-30}" -max_len=49152 \
+    -artifact_prefix="$ROOT/build/fuzz/artifacts/" -print_final_stats=1 \
+    "$ROOT/build/fuzz/corpus" "$ROOT/build/fuzz/seeds" 2>&1 |
     grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)|ERROR|SUMMARY' || true
   # grep swallows the fuzzer's exit status: a crash leaves an artifact, which fails the run.
   if ls "$ROOT/build/fuzz/artifacts/" 2>/dev/null | grep -q .; then

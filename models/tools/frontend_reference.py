@@ -19,7 +19,7 @@ What it writes (all .npy, little-endian, C order):
     computes it (zero_mean_unit_var_norm: (x - x.mean()) / sqrt(x.var() + 1e-7) on float32 numpy).
   * cases.tsv (the index the C++ tests read) and STAMP (hash of this script + requirements).
 
-Usage: frontend_reference.py [--shared DIR] [--out DIR]
+Usage: frontend_reference.py [--shared DIR] [--out DIR]   (defaults: $CRYSCOPE_SHARED or ../shared, build/reference)
 """
 import argparse
 import csv
@@ -46,10 +46,14 @@ PATCH_HOP_SECONDS = 0.48
 CLIPS_PER_LABEL = {"cry": 3, "scream": 3, "normal": 4}
 
 
-def stamp() -> str:
+def stamp(shared: Path) -> str:
+    """Hash of everything the fixtures depend on: this script, its pinned requirements, the clip
+    manifest and the shared front-end reference (scripts/core-test.sh computes the same with
+    `cat <these files> | sha256sum`)."""
     h = hashlib.sha256()
-    h.update(Path(__file__).read_bytes())
-    h.update((Path(__file__).parent / "requirements-reference.txt").read_bytes())
+    for f in (Path(__file__), Path(__file__).parent / "requirements-reference.txt",
+              shared / "data" / "MANIFEST.csv", shared / "weights" / "yamnet" / "yamnet_frontend_reference.npz"):
+        h.update(f.read_bytes())
     return h.hexdigest()
 
 
@@ -216,14 +220,11 @@ def main() -> int:
             f.write(f"{name}\t{kind}\t{n}\t{source}\n")
     with open(out / "VERSIONS", "w") as f:
         f.write(f"tensorflow {tf.__version__}\nnumpy {np.__version__}\n")
-    (out / "STAMP").write_text(stamp() + "\n")
+    (out / "STAMP").write_text(stamp(shared) + "\n")
     print(f"frontend_reference: {len(index)} log-mel cases, {len(w2v)} wav2vec2 cases → {out} "
           f"(tensorflow {tf.__version__})")
     return 0
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "--print-stamp":
-        print(stamp())
-        sys.exit(0)
     sys.exit(main())
