@@ -26,11 +26,13 @@ export async function loadClipClassifier(modelsDir?: string): Promise<ClipClassi
     throw new Error(`cryscope/node is not available (${(err as Error).message})`);
   }
   const c = await mod.loadClassifier(modelsDir ? { modelsDir } : {});
-  const m = c.manifest ?? {};
+  const modelsVersion = String(c.manifest?.version ?? 'unknown').slice(0, 64);
+  const version: ClipClassifier['version'] = { core: String(c.coreVersion ?? 'unknown').slice(0, 64) };
+  for (const m of (c.models ?? ['yamnet', 'wav2vec2']) as ('yamnet' | 'wav2vec2')[]) version[m] = modelsVersion;
   return {
     classify: (s: Float32Array, r: number) => c.classify(s, r),
     decodeAudio: (b: Uint8Array) => mod.decodeAudio(b),
-    version: { yamnet: String(m.version ?? 'unknown'), wav2vec2: String(m.version ?? 'unknown'), core: String(mod.coreVersion ?? 'node') },
+    version,
   };
 }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { readClipHeader } from '../../clips/audio-header.js';
 import { REPO_ROOT } from '../../config.js';
@@ -20,12 +21,15 @@ export const CLIP_MAX_SECONDS = 15;
  * Node entry (cryscope/node) and the built models (models/build/manifest.json) must exist.
  */
 export function clipsUnavailableReason(): string | null {
+  let entry = '';
   try {
-    import.meta.resolve('cryscope/node');
+    entry = fileURLToPath(import.meta.resolve('cryscope/node'));
   } catch {
-    return 'the cryscope/node entry of the web package is not built/exported yet';
+    return 'the cryscope/node entry of the web package cannot be resolved';
   }
-  if (!existsSync(join(REPO_ROOT, 'models', 'build', 'manifest.json'))) return 'models/build/manifest.json is missing (run scripts/models-setup.sh)';
+  if (!existsSync(entry)) return `the cryscope/node entry is not built (${entry} missing; run scripts/web-setup.sh)`;
+  const manifests = [join(REPO_ROOT, 'web', 'dist', 'models', 'manifest.json'), join(REPO_ROOT, 'models', 'build', 'manifest.json')];
+  if (!manifests.some((m) => existsSync(m))) return 'no models: models/build/manifest.json is missing (run scripts/models-setup.sh)';
   return null;
 }
 
@@ -42,7 +46,6 @@ export function registerClips(app: FastifyInstance, { config, db, ingest }: AppD
 
     scope.post('/api/v1/clips', { bodyLimit: config.clipMaxBytes }, async (req, reply) => {
       if (!config.clipsEnabled) return sendError(reply, 404, 'clips_disabled', 'clip upload is disabled on this server (enable with CRYSCOPE_CLIPS=1)');
-      if (unavailable) return sendError(reply, 501, 'clips_unavailable', `clip classification is not available: ${unavailable}`);
       const sessionId = (req.query as Record<string, string | undefined>).sessionId;
       if (!sessionId || !ID.test(sessionId)) return sendError(reply, 400, 'bad_query', 'sessionId query parameter is required (1-128 characters of A-Z a-z 0-9 . _ : -)');
       if (req.principal!.admin) return sendError(reply, 403, 'forbidden', 'an admin key cannot upload clips; use a device key');
@@ -58,6 +61,7 @@ export function registerClips(app: FastifyInstance, { config, db, ingest }: AppD
       }
       const key = req.headers['idempotency-key'];
       if (key !== undefined && (typeof key !== 'string' || !UUID.test(key))) return sendError(reply, 400, 'bad_idempotency_key', 'Idempotency-Key must be a UUID');
+      if (unavailable) return sendError(reply, 501, 'clips_unavailable', `clip classification is not available on this server: ${unavailable}`);
       const clipId = (key as string | undefined)?.toLowerCase() ?? randomUUID();
       const deviceId = req.principal!.deviceId;
       await db.query(
