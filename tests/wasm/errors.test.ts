@@ -49,8 +49,9 @@ describe('Resampler errors', () => {
     const r = new core.Resampler(48000);
     expect(thrown(() => r.process(42 as any)).message).toMatch(/Float32Array/);
     expect(thrown(() => r.process(null as any)).message).toMatch(/Float32Array/);
-    expect(thrown(() => r.inputBuffer(2 ** 30)).message).toMatch(/too many/);
-    expect(thrown(() => r.processInput(10)).message).toMatch(/exceeds inputBuffer/);
+    expect(thrown(() => r.inputBuffer(2 ** 30)).message).toMatch(/exceeds the limit/);
+    expect(thrown(() => r.process(new Float32Array(2 ** 26 + 1))).message).toMatch(/split the input/);
+    expect(thrown(() => r.processInput(10)).message).toMatch(/exceeds the inputBuffer/);
     expect(r.process(new Float32Array(0)).length).toBe(0);  // empty is fine
     r.delete();
   });

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import type { CryscopeCore } from '../../wasm/cryscope_core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-export const DIST = join(ROOT, 'wasm/dist');
+// CRYSCOPE_WASM_DIST: test another build of the module (e.g. an exception-model experiment).
+export const DIST = process.env.CRYSCOPE_WASM_DIST ?? join(ROOT, 'wasm/dist');
 const DUMPER = join(ROOT, 'build/wasm-native/cryscope_native_dump');
 
 export async function loadCore(options: Record<string, unknown> = {}): Promise<CryscopeCore> {

@@ -1,7 +1,5 @@
 // JS bindings of the DSP front-end (contract "WASM core JS API"): Resampler, logMel,
-// logMelPatches. Inputs are copied into the heap with one TypedArray.set; for the streaming
-// classes a zero-copy path is offered: write into `inputBuffer(n)` (a Float32Array view on the
-// WASM heap, valid until the next call into the module) and call `processInput(n)`.
+// logMelPatches. Whole-clip functions copy in with one TypedArray.set and out with one slice.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -22,57 +20,56 @@ const LogMel& log_mel() {
   return instance;
 }
 
+// The hot path is split in two: C++ exposes integer-only methods (heap offsets and counts), and
+// fast_paths.js (--post-js) builds the public process()/processInput()/flush() from them with
+// HEAPF32.set / HEAPF32.slice. Why: each emval operation costs hundreds of ns in Embind 3.1.6;
+// the val-based version spent 3–6 µs per 128-sample call — more than the resampling itself.
 class ResamplerJs {
  public:
   explicit ResamplerJs(double rate) : resampler_(rate) {}
 
-  val process(const val& chunk) {
+  /// Makes room for n input samples; returns their heap byte offset.
+  std::size_t reserveInput(std::size_t n) {
     return guarded([&] {
-      copy_samples(chunk, "Resampler.process", input_);
-      return run(input_.data(), input_.size());
+      if (n > kMaxInputSamples) {
+        throw CapacityError("Resampler: " + std::to_string(n) + " samples in one call exceeds the limit of " +
+                            std::to_string(kMaxInputSamples) + " (split the input)");
+      }
+      if (staging_.size() < n) staging_.resize(n);
+      return reinterpret_cast<std::size_t>(staging_.data());
     });
   }
+  std::size_t inputCapacity() const { return staging_.size(); }
 
-  // Zero-copy input: a view on a heap buffer of n samples for the caller to fill.
-  val inputBuffer(std::size_t n) {
-    return guarded([&] {
-      if (n > kMaxInputSamples) throw CapacityError("Resampler.inputBuffer: " + std::to_string(n) + " samples is too many");
-      staging_.resize(n);
-      return val(emscripten::typed_memory_view(staging_.size(), staging_.data()));
-    });
-  }
-
-  val processInput(std::size_t n) {
+  /// Processes the first n staged samples; returns the number of output samples (see outputPtr).
+  std::size_t processStaged(std::size_t n) {
     return guarded([&] {
       if (n > staging_.size()) {
-        throw ShapeError("Resampler.processInput: n = " + std::to_string(n) + " exceeds inputBuffer size " +
+        throw ShapeError("Resampler.processInput: n = " + std::to_string(n) + " exceeds the inputBuffer size " +
                          std::to_string(staging_.size()));
       }
-      return run(staging_.data(), n);
+      output_.clear();
+      resampler_.process(staging_.data(), n, output_);
+      return output_.size();
     });
   }
 
-  val flush() {
+  std::size_t flushStaged() {
     return guarded([&] {
       output_.clear();
       resampler_.flush(output_);
-      return to_float32_array(output_.data(), output_.size());
+      return output_.size();
     });
   }
 
+  std::size_t outputPtr() const { return reinterpret_cast<std::size_t>(output_.data()); }
   void reset() { resampler_.reset(); }
   int inputRate() const { return resampler_.input_rate(); }
   int latencyInputSamples() const { return resampler_.latency_input_samples(); }
 
  private:
-  val run(const float* data, std::size_t n) {
-    output_.clear();
-    resampler_.process(data, n, output_);
-    return to_float32_array(output_.data(), output_.size());
-  }
-
   Resampler resampler_;
-  std::vector<float> input_, staging_, output_;
+  std::vector<float> staging_, output_;
 };
 
 ResamplerJs* make_resampler(val rate) {
@@ -106,12 +103,14 @@ val log_mel_patches_js(const val& samples) {
 EMSCRIPTEN_BINDINGS(cryscope_frontend) {
   using namespace emscripten;
   using cryscope::js::ResamplerJs;
+  // process / inputBuffer / processInput / flush are defined in fast_paths.js on top of these.
   class_<ResamplerJs>("Resampler")
       .constructor(&cryscope::js::make_resampler, allow_raw_pointers())
-      .function("process", &ResamplerJs::process)
-      .function("inputBuffer", &ResamplerJs::inputBuffer)
-      .function("processInput", &ResamplerJs::processInput)
-      .function("flush", &ResamplerJs::flush)
+      .function("_reserveInput", &ResamplerJs::reserveInput)
+      .function("_inputCapacity", &ResamplerJs::inputCapacity)
+      .function("_processStaged", &ResamplerJs::processStaged)
+      .function("_flushStaged", &ResamplerJs::flushStaged)
+      .function("_outputPtr", &ResamplerJs::outputPtr)
       .function("reset", &ResamplerJs::reset)
       .property("inputRate", &ResamplerJs::inputRate)
       .property("latencyInputSamples", &ResamplerJs::latencyInputSamples);

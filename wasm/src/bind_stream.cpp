@@ -1,7 +1,5 @@
 // JS bindings of the streaming front-end (contract "WASM core JS API"): StreamFrontEnd and
-// normalizeWav2Vec2. Zero-copy input: `inputBuffer(n)` returns a Float32Array view on a heap
-// buffer; fill it and call `pushInput(n)`. The view is invalidated by any other call into the
-// module (memory growth detaches it), so fetch it right before each use.
+// normalizeWav2Vec2. The public push/pop/inputBuffer/pushInput live in fast_paths.js.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>
 
@@ -44,47 +42,47 @@ StreamFrontEndConfig parse_options(const val& options) {
   return c;
 }
 
+// Integer-only hot path, wrapped by fast_paths.js (see ResamplerJs in bind_frontend.cpp for why).
 class StreamFrontEndJs {
  public:
   explicit StreamFrontEndJs(const StreamFrontEndConfig& c) : fe_(c) {}
 
-  std::size_t push(const val& chunk) {
+  std::size_t reserveInput(std::size_t n) {
     return guarded([&] {
-      copy_samples(chunk, "StreamFrontEnd.push", input_);
-      return fe_.push(input_.data(), input_.size());
+      if (n > kMaxInputSamples) {
+        throw CapacityError("StreamFrontEnd: " + std::to_string(n) + " samples in one call exceeds the limit of " +
+                            std::to_string(kMaxInputSamples) + " (split the input)");
+      }
+      if (staging_.size() < n) staging_.resize(n);
+      return reinterpret_cast<std::size_t>(staging_.data());
     });
   }
+  std::size_t inputCapacity() const { return staging_.size(); }
 
-  val inputBuffer(std::size_t n) {
-    return guarded([&] {
-      if (n > kMaxInputSamples) throw CapacityError("StreamFrontEnd.inputBuffer: " + std::to_string(n) + " samples is too many");
-      staging_.resize(n);
-      return val(emscripten::typed_memory_view(staging_.size(), staging_.data()));
-    });
-  }
-
-  std::size_t pushInput(std::size_t n) {
+  std::size_t pushStaged(std::size_t n) {
     return guarded([&] {
       if (n > staging_.size()) {
-        throw ShapeError("StreamFrontEnd.pushInput: n = " + std::to_string(n) + " exceeds inputBuffer size " +
+        throw ShapeError("StreamFrontEnd.pushInput: n = " + std::to_string(n) + " exceeds the inputBuffer size " +
                          std::to_string(staging_.size()));
       }
       return fe_.push(staging_.data(), n);
     });
   }
 
-  val pop() {
+  /// Pops the next window into `window_`; returns false when none is ready.
+  bool popStaged() {
     return guarded([&] {
       std::optional<AnalysisWindow> w = fe_.pop();
-      if (!w) return val::null();
-      val o = val::object();
-      o.set("model", std::string(model_name(w->model)));
-      o.set("start", w->start);
-      o.set("end", w->end);
-      o.set("data", to_float32_array(w->data.data(), w->data.size()));
-      return o;
+      if (!w) return false;
+      window_ = std::move(*w);
+      return true;
     });
   }
+  std::string windowModel() const { return model_name(window_.model); }
+  double windowStart() const { return window_.start; }
+  double windowEnd() const { return window_.end; }
+  std::size_t windowDataPtr() const { return reinterpret_cast<std::size_t>(window_.data.data()); }
+  std::size_t windowDataLength() const { return window_.data.size(); }
 
   std::size_t flush() {
     return guarded([&] { return fe_.flush(); });
@@ -95,7 +93,8 @@ class StreamFrontEndJs {
 
  private:
   StreamFrontEnd fe_;
-  std::vector<float> input_, staging_;
+  std::vector<float> staging_;
+  AnalysisWindow window_;
 };
 
 StreamFrontEndJs* make_stream_frontend(val options) {
@@ -117,12 +116,18 @@ val normalize_wav2vec2_js(const val& samples) {
 EMSCRIPTEN_BINDINGS(cryscope_stream) {
   using namespace emscripten;
   using cryscope::js::StreamFrontEndJs;
+  // push / inputBuffer / pushInput / pop are defined in fast_paths.js on top of these.
   class_<StreamFrontEndJs>("StreamFrontEnd")
       .constructor(&cryscope::js::make_stream_frontend, allow_raw_pointers())
-      .function("push", &StreamFrontEndJs::push)
-      .function("inputBuffer", &StreamFrontEndJs::inputBuffer)
-      .function("pushInput", &StreamFrontEndJs::pushInput)
-      .function("pop", &StreamFrontEndJs::pop)
+      .function("_reserveInput", &StreamFrontEndJs::reserveInput)
+      .function("_inputCapacity", &StreamFrontEndJs::inputCapacity)
+      .function("_pushStaged", &StreamFrontEndJs::pushStaged)
+      .function("_popStaged", &StreamFrontEndJs::popStaged)
+      .function("_windowModel", &StreamFrontEndJs::windowModel)
+      .function("_windowStart", &StreamFrontEndJs::windowStart)
+      .function("_windowEnd", &StreamFrontEndJs::windowEnd)
+      .function("_windowDataPtr", &StreamFrontEndJs::windowDataPtr)
+      .function("_windowDataLength", &StreamFrontEndJs::windowDataLength)
       .function("flush", &StreamFrontEndJs::flush)
       .function("reset", &StreamFrontEndJs::reset)
       .property("pending", &StreamFrontEndJs::pending)
