@@ -2,7 +2,7 @@
 # server area tests: Vitest integration suites (real Temporal dev server, real PostgreSQL
 # started in a temp dir, embedded PGlite, real server processes), then a short load benchmark
 # that prints batches/s and p50/p99 latency (printed, not gated).
-# Env: CRYSCOPE_BENCH_SECONDS (default 15; 0 skips the benchmark).
+# Env: CRYSCOPE_BENCH_SECONDS (default 10 per run; 0 skips the benchmark).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -15,8 +15,10 @@ node server/dist/server/src/temporal/bundle.js
 log "server: vitest (tests/server)"
 node_modules/.bin/vitest run --config tests/server/vitest.config.ts
 
-BENCH_SECONDS="${CRYSCOPE_BENCH_SECONDS:-15}"
+BENCH_SECONDS="${CRYSCOPE_BENCH_SECONDS:-10}"
 if [ "$BENCH_SECONDS" != "0" ]; then
-  log "server: load benchmark (${BENCH_SECONDS} s, PostgreSQL)"
+  log "server: load benchmark (${BENCH_SECONDS} s, PostgreSQL, regular storage activity)"
   node server/bench/load.mjs --duration "$BENCH_SECONDS" --connections 32
+  log "server: load benchmark (${BENCH_SECONDS} s, PostgreSQL, local storage activity)"
+  node server/bench/load.mjs --duration "$BENCH_SECONDS" --connections 32 --local
 fi

@@ -5,7 +5,7 @@
  * sustained accepted batches/s and p50/p99 latency, then waits until every accepted batch is
  * stored and checks each is stored exactly once. Prints figures; does not gate.
  *
- *   node server/bench/load.mjs [--duration 20] [--connections 16] [--windows 20] [--db pg|pglite] [--workers 1]
+ *   node server/bench/load.mjs [--duration 20] [--connections 16] [--windows 20] [--db pg|pglite] [--workers 1] [--local]
  * Goal (brief): >= 300 batches/s with p99 <= 100 ms on 2 cores.
  */
 import { randomUUID } from 'node:crypto';
@@ -27,6 +27,8 @@ const { values: o } = parseArgs({
     windows: { type: 'string', default: '20' },
     db: { type: 'string', default: 'pg' },
     workers: { type: 'string', default: '1' },
+    // Store through a local activity (CRYSCOPE_LOCAL_ACTIVITIES=1), the high-throughput setting.
+    local: { type: 'boolean', default: false },
   },
 });
 const duration = Number(o.duration);
@@ -69,7 +71,7 @@ try {
   await temporal.start();
   const env = {
     TEMPORAL_ADDRESS: temporal.address, CRYSCOPE_API_KEYS: `${DEVICE}=${TOKEN}`, CRYSCOPE_TASK_QUEUE: 'bench',
-    CRYSCOPE_EPISODE_MIN_SECONDS: '3',
+    CRYSCOPE_EPISODE_MIN_SECONDS: '3', CRYSCOPE_LOCAL_ACTIVITIES: o.local ? '1' : '0',
   };
   if (postgres) {
     await postgres.init();
@@ -88,7 +90,8 @@ try {
   let non202 = 0;
   const body = () => JSON.stringify(makeBatch(seq++));
   const sample = Buffer.byteLength(body());
-  console.log(`bench: ${duration} s, ${connections} connections, ${windowsPerBatch} windows + 2 events per batch (${sample} bytes)`);
+  console.log(`bench: ${duration} s, ${connections} connections, ${windowsPerBatch} windows + 2 events per batch (${sample} bytes), ` +
+    `storage activity: ${o.local ? 'local' : 'regular'}, machine load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).availableParallelism()} cores`);
   // Warm-up so JIT, connection pools and Temporal caches do not count against the figures.
   await autocannon({ url: `${api.url}/api/v1/detections`, connections: 4, amount: 200, method: 'POST',
     headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },

@@ -53,8 +53,10 @@ export interface ServerConfig {
   workerMaxActivities: number;
   /** Group commit: most batches per workflow start. Default 64 (env CRYSCOPE_GROUP_MAX_BATCHES; 1 = one workflow per batch). */
   groupMaxBatches: number;
-  /** Group commit: concurrent workflow starts per API process. Default 4 (env CRYSCOPE_GROUP_IN_FLIGHT). */
+  /** Group commit: concurrent workflow starts per API process. Default 1 (env CRYSCOPE_GROUP_IN_FLIGHT). */
   groupMaxInFlight: number;
+  /** Store batches through a local activity (fewer Temporal round trips). Default false (env CRYSCOPE_LOCAL_ACTIVITIES=1). */
+  localActivities: boolean;
   /** Log level for fastify/pino. Default "warn" (env LOG_LEVEL). */
   logLevel: string;
 }
@@ -106,7 +108,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     demoDevice: '',
     workerMaxActivities: 50,
     groupMaxBatches: 64,
-    groupMaxInFlight: 4,
+    groupMaxInFlight: 1,
+    localActivities: false,
     logLevel: 'warn',
   };
   let file: Partial<ServerConfig> = {};
@@ -138,6 +141,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   c.workerMaxActivities = num('CRYSCOPE_WORKER_ACTIVITIES', env.CRYSCOPE_WORKER_ACTIVITIES, c.workerMaxActivities, 1);
   c.groupMaxBatches = num('CRYSCOPE_GROUP_MAX_BATCHES', env.CRYSCOPE_GROUP_MAX_BATCHES, c.groupMaxBatches, 1);
   c.groupMaxInFlight = num('CRYSCOPE_GROUP_IN_FLIGHT', env.CRYSCOPE_GROUP_IN_FLIGHT, c.groupMaxInFlight, 1);
+  c.localActivities = bool(env.CRYSCOPE_LOCAL_ACTIVITIES, c.localActivities);
   if (env.LOG_LEVEL) c.logLevel = env.LOG_LEVEL;
   return c;
 }

@@ -2,9 +2,9 @@
 // Each test checks that nothing is lost or duplicated.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, waitFor } from '../../server/src/devstack/ports.js';
-import type { ServerProcess } from '../../server/src/devstack/server-process.js';
+import { ServerProcess } from '../../server/src/devstack/server-process.js';
 import { makeBatch } from './helpers/batches.js';
-import { Stack } from './helpers/stack.js';
+import { Stack, TOKENS } from './helpers/stack.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -95,6 +95,35 @@ describe('faults: nothing lost, nothing duplicated', () => {
     const attempts = desc.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 1);
     expect(Math.max(...attempts)).toBeGreaterThan(1);
     await waitFor('readyz recovers', async () => (await stack.get('/readyz', null)).status === 200, 30_000);
+  });
+});
+
+describe('faults with local activities (CRYSCOPE_LOCAL_ACTIVITIES=1)', () => {
+  it('worker killed mid local activity: the workflow task times out, a new worker re-runs it, stored once', async () => {
+    // A second API process whose workflows store through a local activity.
+    const api = new ServerProcess({ role: 'api', env: { ...stack.env, CRYSCOPE_LOCAL_ACTIVITIES: '1' } });
+    await api.start();
+    try {
+      const b = makeBatch({ sessionId: 'hold-local' });
+      const res = await fetch(`${api.url}/api/v1/detections`, {
+        method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKENS['device-a']}` }, body: JSON.stringify(b),
+      });
+      expect(res.status).toBe(202);
+      await waitFor('storeBatch transaction open', async () => (await openTransactions()) > 0, 30_000, 50);
+      for (const w of stack.workers) await w.kill();
+      await waitFor('transaction rolled back', async () => (await openTransactions()) === 0, 10_000, 100);
+      expect((await stack.storedCounts([b.batchId])).size).toBe(0);
+      stack.workers = [stack.newWorker()];
+      await stack.workers[0].start();
+      await stack.expectStoredExactlyOnce([b], 60_000);
+      const client = await stack.temporalClient();
+      const history = await client.workflow.getHandle(`batch-${b.batchId}`).fetchHistory();
+      // Stored through a marker (local activity), not an activity task.
+      expect(history.events!.some((e) => e.markerRecordedEventAttributes)).toBe(true);
+      expect(history.events!.some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
+    } finally {
+      await api.stop();
+    }
   });
 });
 

@@ -37,7 +37,11 @@ export class IngestClient {
       interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 3, maxIntervalMs: () => 300 }))],
     });
     this.client = new Client({ connection: this.connection, namespace: config.temporalNamespace });
-    this.policy = { activityTimeoutSeconds: config.activityTimeoutSeconds, retryMaxIntervalSeconds: config.retryMaxIntervalSeconds };
+    this.policy = {
+      activityTimeoutSeconds: config.activityTimeoutSeconds,
+      retryMaxIntervalSeconds: config.retryMaxIntervalSeconds,
+      localStorage: config.localActivities,
+    };
     this.groups = new GroupCommitter((batches, ids) => this.startGroup(batches, ids), {
       maxBatches: config.groupMaxBatches, maxInFlight: config.groupMaxInFlight,
     });

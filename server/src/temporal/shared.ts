@@ -12,6 +12,8 @@ export interface IngestPolicy {
   activityTimeoutSeconds: number;
   /** Longest pause between activity retries, seconds. */
   retryMaxIntervalSeconds: number;
+  /** Store through a local activity (fewer Temporal round trips; see workflows.ts). */
+  localStorage?: boolean;
 }
 
 export interface IngestBatchInput {

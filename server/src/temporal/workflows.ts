@@ -16,7 +16,7 @@
  *    by the group size, which is what lets a small dev server sustain hundreds of batches/s.
  *  - the Temporal UI shows one small, readable history per group (memo: devices, sessions).
  */
-import { ApplicationFailure, log, proxyActivities } from '@temporalio/workflow';
+import { ApplicationFailure, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type * as activities from './activities.js';
 import type { ClipInput, IngestBatchInput, IngestBatchResult, IngestPolicy } from './shared.js';
 
@@ -32,6 +32,20 @@ function storageActivities(policy: IngestPolicy) {
   });
 }
 
+/**
+ * The same storage activity run as a LOCAL activity (policy.localStorage): executed by the
+ * worker inside the workflow task, so Temporal persists one marker instead of scheduling,
+ * dispatching and completing an activity task — several fewer round trips per workflow.
+ * Same retry policy; a worker dying mid-way makes the workflow task time out and another
+ * worker re-runs it (the database keeps it exactly-once).
+ */
+function localStorageActivities(policy: IngestPolicy) {
+  return proxyLocalActivities<Activities>({
+    startToCloseTimeout: `${policy.activityTimeoutSeconds}s`,
+    retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: `${policy.retryMaxIntervalSeconds}s` },
+  });
+}
+
 function alertActivities(policy: IngestPolicy) {
   return proxyActivities<Activities>({
     startToCloseTimeout: '60s',
@@ -42,7 +56,8 @@ function alertActivities(policy: IngestPolicy) {
 }
 
 export async function ingestBatchWorkflow(input: IngestBatchInput): Promise<IngestBatchResult> {
-  const r = await storageActivities(input.policy).storeBatches(input.batches, input.source ?? 'browser');
+  const store = input.policy.localStorage ? localStorageActivities(input.policy) : storageActivities(input.policy);
+  const r = await store.storeBatches(input.batches, input.source ?? 'browser');
   let alertsSent = 0;
   let alertError: string | undefined;
   // Alerts are checked for batches this run found already stored too: a previous run may have
