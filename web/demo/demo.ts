@@ -48,10 +48,7 @@ for (const g of groups) {
     const row = document.createElement('div');
     row.className = 'row';
     row.innerHTML = `<span>${l}</span><div class="track"><div class="fill ${l}"></div></div><span class="v">–</span>`;
-    if (g === 'fused') row.dataset.testid = `prob-${l}`;
-    else row.dataset.testid = `${g}-${l}`;
-    row.setAttribute('data-testid', row.dataset.testid);
-    delete row.dataset.testid;
+    row.setAttribute('data-testid', g === 'fused' ? `prob-${l}` : `${g}-${l}`);
     div.appendChild(row);
     fills[`${g}-${l}`] = { fill: row.querySelector('.fill')!, value: row.querySelector('.v')!, row };
   }
