@@ -10,8 +10,8 @@ skip="${WEB_TEST_SKIP:-}"
 want() { [[ ",$skip," != *",$1,"* ]]; }
 [ -f web/dist/index.js ] || bash "$ROOT/scripts/web-setup.sh"
 mkdir -p test-results
-if want unit; then log "web: vitest unit"; npx vitest run --config tests/web/vitest.config.ts --dir tests/web/unit; fi
-if want node; then log "web: node integration (WASM core + ONNX Runtime Web + real models)"; npx vitest run --config tests/web/vitest.config.ts --dir tests/web/integration; fi
+if want unit; then log "web: vitest unit"; npx vitest run --config tests/web/vitest.config.ts unit/; fi
+if want node; then log "web: node integration (WASM core + ONNX Runtime Web + real models)"; npx vitest run --config tests/web/vitest.config.ts integration/; fi
 if want e2e; then log "web: Chromium e2e (demo page)"; npx vitest run --config tests/e2e/vitest.config.ts demo.e2e.ts; fi
 if want vite; then log "web: fresh Vite app from the packed tarball"; npx vitest run --config tests/e2e/vitest.config.ts vite-app.e2e.ts; fi
 if want bench; then log "web: browser benchmark (cryscope vs MediaPipe; prints, does not gate)"; node web/bench/run.mjs; fi
