@@ -5,7 +5,9 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 bash "$ROOT/scripts/wasm-setup.sh"
-log "wasm: vitest (tests/wasm)"
+log "wasm: type-check tests against wasm/cryscope_core.d.ts"
+(cd "$ROOT" && npx tsc -p tests/wasm/tsconfig.json)
+log "wasm: vitest (tests/wasm: Node parity/errors/API + Chromium Worker/AudioWorklet/page)"
 (cd "$ROOT" && npx vitest run --config tests/wasm/vitest.config.ts)
 if [ -f "$ROOT/wasm/bench/bench.mjs" ]; then
   log "wasm: benchmark (figures only)"
