@@ -194,7 +194,8 @@ ui.start.onclick = async () => {
   } catch (e) {
     if (e instanceof CryDetectorError && e.code === 'unsupported') setStatus('error', 'This browser is not supported.');
     else setStatus('error', 'Not listening.');
-    if (e instanceof CryDetectorError) showError(e.code, e.message);
+    // Loading failures were already explained by getDetector(); don't overwrite that message.
+    if (e instanceof CryDetectorError && ui.error.hidden) showError(e.code, e.message);
   }
 };
 ui.pause.onclick = () => {
