@@ -4,6 +4,16 @@ import type { Wav2vec2Fn, YamnetFn, YamnetOutput } from '../pipeline.js';
 
 type Ort = { Tensor: typeof Tensor };
 
+// ORT-web's WASM backend does not support overlapping run() calls on one session; live audio and a
+// clip analysis can ask at the same time, so runs are queued per session.
+const queues = new WeakMap<InferenceSession, Promise<unknown>>();
+function serial<T>(session: InferenceSession, fn: () => Promise<T>): Promise<T> {
+  const prev = queues.get(session) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  queues.set(session, next.catch(() => undefined));
+  return next;
+}
+
 /** YAMNet: patches [N,96,64] → probs [N,3] and AudioSet scores [N,521]. */
 export function yamnetFn(ort: Ort, session: InferenceSession, inputName = 'patches', withScores = true): YamnetFn {
   return async (patches) => {
@@ -15,7 +25,7 @@ export function yamnetFn(ort: Ort, session: InferenceSession, inputName = 'patch
       x.set(p, i * 6144);
     });
     const fetches = withScores ? ['probs', 'scores'] : ['probs'];
-    const out = await session.run({ [inputName]: new ort.Tensor('float32', x, [n, 96, 64]) }, fetches);
+    const out = await serial(session, () => session.run({ [inputName]: new ort.Tensor('float32', x, [n, 96, 64]) }, fetches));
     const probs = out.probs.data as Float32Array;
     const scores = withScores ? (out.scores.data as Float32Array) : undefined;
     const res: YamnetOutput[] = [];
@@ -35,7 +45,7 @@ export function wav2vec2Fn(ort: Ort, session: InferenceSession, inputName = 'inp
       if (len < 400) throw new Error(`Wav2Vec2 window too short (${len} samples)`);
       const x = new Float32Array(idx.length * len);
       idx.forEach((wi, j) => x.set(waves[wi], j * len));
-      const out = await session.run({ [inputName]: new ort.Tensor('float32', x, [idx.length, len]) }, ['probs']);
+      const out = await serial(session, () => session.run({ [inputName]: new ort.Tensor('float32', x, [idx.length, len]) }, ['probs']));
       const p = out.probs.data as Float32Array;
       idx.forEach((wi, j) => { results[wi] = p.slice(j * 3, j * 3 + 3); });
       out.probs.dispose?.();
