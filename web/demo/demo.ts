@@ -189,6 +189,7 @@ ui.start.onclick = async () => {
   try {
     const d = await getDetector();
     setStatus('starting', 'Waiting for microphone permission…');
+    windows.length = 0; // stream time restarts at 0 with every start
     await d.start();
     setStatus('listening', `Listening at ${d.sampleRate} Hz (${d.transport === 'ring' ? 'shared-memory ring' : 'message'} transport)…`);
   } catch (e) {

@@ -1,4 +1,4 @@
-// URLs of the package's runtime files. Written as literal `new URL('./file', import.meta.url)` so
+// URLs of the package's runtime files. Written as literal `new URL('./file?no-inline', import.meta.url)` so
 // bundlers (Vite, webpack, Rollup) see and copy each file with zero configuration; with a plain
 // <script type="module"> they resolve next to index.js.
 export interface AssetUrls {
@@ -26,17 +26,17 @@ export function defaultAssets(base?: string): AssetUrls {
     };
   }
   return {
-    worker: new URL('./worker.js', import.meta.url).href,
-    worklet: new URL('./worklet.js', import.meta.url).href,
-    coreMjs: new URL('./core/cryscope_core.mjs', import.meta.url).href,
-    coreWasm: new URL('./core/cryscope_core.wasm', import.meta.url).href,
-    ortMjs: new URL('./ort/ort-wasm-simd-threaded.mjs', import.meta.url).href,
-    ortWasm: new URL('./ort/ort-wasm-simd-threaded.wasm', import.meta.url).href,
+    worker: new URL('./worker.js?no-inline', import.meta.url).href,
+    worklet: new URL('./worklet.js?no-inline', import.meta.url).href,
+    coreMjs: new URL('./core/cryscope_core.mjs?no-inline', import.meta.url).href,
+    coreWasm: new URL('./core/cryscope_core.wasm?no-inline', import.meta.url).href,
+    ortMjs: new URL('./ort/ort-wasm-simd-threaded.mjs?no-inline', import.meta.url).href,
+    ortWasm: new URL('./ort/ort-wasm-simd-threaded.wasm?no-inline', import.meta.url).href,
     models: {
-      'manifest.json': new URL('./models/manifest.json', import.meta.url).href,
-      'yamnet.onnx': new URL('./models/yamnet.onnx', import.meta.url).href,
-      'wav2vec2.int8.onnx': new URL('./models/wav2vec2.int8.onnx', import.meta.url).href,
-      'yamnet_class_map.csv': new URL('./models/yamnet_class_map.csv', import.meta.url).href,
+      'manifest.json': new URL('./models/manifest.json?no-inline', import.meta.url).href,
+      'yamnet.onnx': new URL('./models/yamnet.onnx?no-inline', import.meta.url).href,
+      'wav2vec2.int8.onnx': new URL('./models/wav2vec2.int8.onnx?no-inline', import.meta.url).href,
+      'yamnet_class_map.csv': new URL('./models/yamnet_class_map.csv?no-inline', import.meta.url).href,
     },
   };
 }
