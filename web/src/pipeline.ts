@@ -292,8 +292,9 @@ export function summarize(windows: WindowResult[]): FileSummary {
 /** Validates a clip before analysis: clear errors for empty, non-finite or absurd input. */
 export function checkClip(samples: Float32Array, sampleRate: number, maxSeconds = 3600): void {
   if (!(samples instanceof Float32Array)) throw new TypeError('samples must be a Float32Array');
-  if (!Number.isFinite(sampleRate) || sampleRate < 4000 || sampleRate > 384000) {
-    throw new RangeError(`sampleRate must be between 4000 and 384000 Hz, got ${sampleRate}`);
+  // The core's resampler takes integer rates from 8 to 96 kHz (every common device/file rate).
+  if (!Number.isInteger(sampleRate) || sampleRate < 8000 || sampleRate > 96000) {
+    throw new RangeError(`sampleRate must be an integer between 8000 and 96000 Hz, got ${sampleRate}`);
   }
   if (samples.length === 0) throw new RangeError('no usable audio: the clip is empty');
   if (samples.length / sampleRate > maxSeconds) throw new RangeError(`clip is ${(samples.length / sampleRate).toFixed(0)} s long; the limit is ${maxSeconds} s`);

@@ -10,7 +10,7 @@ import { checkManifest, parseClassMap, type Manifest } from './manifest.js';
 import type { FromWorker, StageStats, ToWorker } from './messages.js';
 import { fetchAsset, ModelDownloadError } from './models/fetch.js';
 import type { ResolvedOptions } from './options.js';
-import { classifyClip, type FramePipeline, type PipelineEvent } from './pipeline.js';
+import { checkClip, classifyClip, type FramePipeline, type PipelineEvent } from './pipeline.js';
 import { SampleRing } from './ring.js';
 
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
@@ -227,6 +227,7 @@ self.onmessage = async (ev: MessageEvent<ToWorker>) => {
         break;
       case 'classify': {
         await ready;
+        checkClip(m.samples, m.sampleRate);
         // Clip analysis is instrumented too (stats reset per clip) so benchmarks can read per-stage cost.
         if (!live) Object.assign(stats, emptyStats());
         const p = live ? engine!.createPipeline(m.sampleRate) : instrumented(m.sampleRate);

@@ -142,6 +142,7 @@ describe('classifyClip / summarize', () => {
   it('gives clear errors for unusable clips', async () => {
     expect(() => checkClip(new Float32Array(0), 16000)).toThrow(/empty/);
     expect(() => checkClip(new Float32Array(10), 1000)).toThrow(/sampleRate/);
+    expect(() => checkClip(new Float32Array(10), 44100.5)).toThrow(/integer/);
     expect(() => checkClip(Float32Array.from([0, NaN]), 16000)).toThrow(/non-finite/);
     expect(() => checkClip([0, 1] as any, 16000)).toThrow(/Float32Array/);
     expect(() => summarize([])).toThrow(/no usable audio/);

@@ -9,7 +9,7 @@ import { Engine, modelFile, sha256Hex } from '../engine.js';
 import type { ModelName } from '../labels.js';
 import { checkManifest, parseClassMap, type Manifest } from '../manifest.js';
 import { resolveOptions, type CryDetectorOptions } from '../options.js';
-import { classifyClip } from '../pipeline.js';
+import { checkClip, classifyClip } from '../pipeline.js';
 import type { ClipResult } from '../types.js';
 import { isWav, parseWav, type DecodedAudio } from '../wav.js';
 
@@ -97,6 +97,7 @@ export async function loadClassifier(opts: LoadClassifierOptions = {}): Promise<
     models: engine.models,
     coreVersion: String(core.version),
     async classify(samples, sampleRate) {
+      checkClip(samples, sampleRate); // before allocating core objects: clear errors, nothing to free
       const { pipeline, dispose } = engine.createPipeline(sampleRate);
       try {
         const r = await classifyClip(pipeline, samples, sampleRate);
