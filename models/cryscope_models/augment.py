@@ -1,7 +1,7 @@
 """Augmentation aimed at real homes and at removing the training sources' quirks.
 
 Every class gets the same treatment (so no augmentation is itself a label cue):
-* band-limiting (p=0.5): telephone band 300-3400 Hz, or a low-pass at 3.5-7 kHz. Donate-a-Cry cries
+* band-limiting (p=0.6): telephone band 300-3400 Hz (40%), or a low-pass at 3.5-7 kHz. Donate-a-Cry cries
   are 8 kHz phone recordings (nothing above 4 kHz); limiting normal clips too makes bandwidth useless.
 * background mixing (cry/scream p=0.7, normal p=0.4): another NORMAL clip at 0-20 dB SNR. This also
   puts wide-band energy under band-limited cries.
@@ -29,7 +29,7 @@ def band_limit(x: np.ndarray, lo: float | None, hi: float, order: int = 8) -> np
 
 
 def random_band_limit(x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    if rng.random() < 0.35:
+    if rng.random() < 0.4:
         return band_limit(x, 300.0, 3400.0)
     return band_limit(x, None, float(rng.uniform(3500.0, 7000.0)))
 
@@ -92,7 +92,7 @@ def augment(x: np.ndarray, label: str, rng: np.random.Generator, backgrounds: li
             y = mix_at_snr(y, bg, float(rng.uniform(0.0, 20.0)))
     if rng.random() < 0.3:
         y = reverb(y, rng)
-    if rng.random() < 0.5:
+    if rng.random() < 0.6:
         y = random_band_limit(y, rng)
     if rng.random() < 0.5:
         y = y + noise_floor(len(y), rng)

@@ -6,7 +6,8 @@ split, the shared manifest and the YAMNet weight files); models/build is a symli
 exists, nothing is rebuilt. Environment knobs (documented defaults):
   CRYSCOPE_SHARED         ../shared beside the repo
   CRYSCOPE_CACHE          ~/.cache/cryscope
-  CRYSCOPE_THREADS        2      (torch + onnxruntime threads)
+  CRYSCOPE_THREADS        1      (torch + onnxruntime threads; on a shared 2-core machine 2 threads
+                                  measured 20x slower training than 1: OpenMP barriers under contention)
   CRYSCOPE_W2V_VARIANTS   "scratch,distill"   Wav2Vec2 prior-knowledge variants to train and compare
                           (also: "contrastive+distill")
   CRYSCOPE_W2V_SOURCE     unset  (a checkpoint path / hub id to fine-tune instead of the compact config)

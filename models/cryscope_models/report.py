@@ -173,11 +173,16 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
     lk = m["leakage"]
     L.append(f"Near-duplicates (cosine of mean YAMNet embeddings > {lk['near_duplicates']['threshold']}): "
              f"{lk['near_duplicates']['cross_split_pairs']} pairs across splits, {lk['near_duplicates']['same_split_pairs']} "
-             f"within a split; identical waveforms across splits: {lk['exact_duplicate_waveforms_across_splits']}.\n")
+             f"within a split. Of the cross-split candidates, {lk['near_duplicates']['cross_split_confirmed_by_waveform']} "
+             f"are the same audio by waveform cross-correlation > 0.9 (max over candidates "
+             f"{lk['near_duplicates']['max_waveform_xcorr']:.3f}); identical waveforms across splits: "
+             f"{lk['exact_duplicate_waveforms_across_splits']}. The embedding test is coarse: quiet ambience and "
+             "breathing recordings of one source sound alike without being duplicates.\n")
     if lk["near_duplicates"]["examples"]:
         L.append("Cross-split near-duplicate examples:\n")
         for e in lk["near_duplicates"]["examples"][:10]:
-            L.append(f"- {e['a']} ({e['splits'][0]}) ~ {e['b']} ({e['splits'][1]}): {e['cosine']:.4f}")
+            L.append(f"- {e['a']} ({e['splits'][0]}) ~ {e['b']} ({e['splits'][1]}): cosine {e['cosine']:.4f}, "
+                     f"waveform xcorr {e['waveform_xcorr']:.3f}")
         L.append("")
     L.append(f"Imbalance: augmented crops per training clip {m['augmentation']['crops_per_clip']} (plus one clean "
              "crop each) and class-weighted cross-entropy in every head.\n")

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from . import HOP, YAMNET_WINDOW
 from .metrics import file_probs, summarize
 from .wav2vec2_model import Distiller, normalize_batch, pooled
 from .yamnet_head import class_weights
@@ -59,8 +60,10 @@ def distill_loss(dist: Distiller, h, emb_t, sco_t):
 
 
 def distill(model, crops: dict, targets: dict, epochs: int, lr: float = 1e-3, bs: int = 16, seed: int = 0,
-            log=print) -> list[dict]:
-    """Student regresses YAMNet (embedding, scores) of each augmented crop."""
+            log=print) -> tuple[list[dict], Distiller]:
+    """Student regresses YAMNet (embedding, scores) of one of the three 0.975 s windows of each augmented
+    crop per step (targets['emb_win'] [M,3,1024], ['scores_win'] [M,3,521]): exactly what YAMNet saw,
+    and half the compute of 2 s inputs. Returns (curve, the distillation heads)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
     dist = Distiller(model.config.hidden_size)
@@ -68,32 +71,40 @@ def distill(model, crops: dict, targets: dict, epochs: int, lr: float = 1e-3, bs
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-2)
     steps = epochs * int(np.ceil(len(crops["x"]) / bs))
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1)
-    emb = torch.from_numpy(targets["emb"].astype(np.float32))
-    sco = torch.from_numpy(targets["scores"].astype(np.float32))
+    emb = torch.from_numpy(targets["emb_win"].astype(np.float32))
+    sco = torch.from_numpy(targets["scores_win"].astype(np.float32))
     curve = []
     for ep in range(epochs):
         model.train(); dist.train()
         t0, tot, n = time.time(), 0.0, 0
         for b in _batches(len(crops["x"]), bs, rng):
-            h, _ = pooled(model, _inputs(crops["x"][b], rng))
-            loss = distill_loss(dist, h, emb[b], sco[b])
+            k = rng.integers(0, emb.shape[1], len(b))
+            xs = np.stack([crops["x"][i, HOP * j:HOP * j + YAMNET_WINDOW] for i, j in zip(b, k)])
+            h, _ = pooled(model, _inputs(xs, None))
+            loss = distill_loss(dist, h, emb[b, k], sco[b, k])
             opt.zero_grad(); loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 5.0)
             opt.step(); sched.step()
             tot += float(loss) * len(b); n += len(b)
         curve.append({"epoch": ep + 1, "distill_loss": tot / n, "seconds": time.time() - t0})
         log(f"  distill epoch {ep + 1}/{epochs}: loss {tot / n:.4f} ({time.time() - t0:.0f}s)")
-    return curve
+    return curve, dist
 
 
 def finetune(model, crops: dict, targets: dict | None, val: dict, epochs: int, lr: float = 5e-4,
-             bs: int = 16, seed: int = 0, distill_weight: float = 0.3, log=print):
-    """Label fine-tuning (+ optional distillation regulariser). Returns (best model, curve, best summary)."""
+             bs: int = 16, seed: int = 0, distill_weight: float = 0.3, dist: Distiller | None = None, log=print):
+    """Label fine-tuning, plus the distillation loss as a regulariser when `targets` (crop-level
+    'emb'/'scores') are given — with the heads `dist` trained by distill(), so the regulariser starts
+    from a fitted state instead of pulling the backbone towards random heads.
+    Returns (best model, curve, best summary)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed + 1)
     y = torch.from_numpy(crops["y"]).long()
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weights(crops["y"])))
-    dist = Distiller(model.config.hidden_size) if targets is not None else None
+    if targets is None:
+        dist = None
+    elif dist is None:
+        dist = Distiller(model.config.hidden_size)
     params = list(model.parameters()) + (list(dist.parameters()) if dist else [])
     opt = torch.optim.AdamW(params, lr=lr, weight_decay=1e-2)
     steps = epochs * int(np.ceil(len(crops["x"]) / bs))

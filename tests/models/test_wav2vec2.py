@@ -18,19 +18,21 @@ def tiny():
     return build_model(config=make_config(**TINY))
 
 
-def _crops(n=8, t=16000):
+def _crops(n=8, t=32000):
     rng = np.random.default_rng(0)
     return {"x": rng.standard_normal((n, t)).astype(np.float32) * 0.1, "y": np.arange(n) % 3}
 
 
 def test_distill_and_finetune_run_and_change_weights(tiny):
     crops = _crops()
-    tgt = {"emb": np.random.rand(8, 1024).astype(np.float32), "scores": np.random.rand(8, 521).astype(np.float32)}
+    rng = np.random.default_rng(5)
+    tgt = {"emb_win": rng.random((8, 3, 1024), np.float32), "scores_win": rng.random((8, 3, 521), np.float32)}
+    tgt["emb"], tgt["scores"] = tgt["emb_win"].mean(1), tgt["scores_win"].mean(1)
     before = {k: v.clone() for k, v in tiny.state_dict().items()}
-    curve = distill(tiny, crops, tgt, epochs=1, bs=4, log=lambda *_: None)
+    curve, dist = distill(tiny, crops, tgt, epochs=1, bs=4, log=lambda *_: None)
     assert np.isfinite(curve[0]["distill_loss"])
     val = {"windows": normalize_batch(crops["x"]), "owner": np.arange(8), "y": crops["y"]}
-    m, fcurve, best = finetune(tiny, crops, tgt, val, epochs=1, bs=4, log=lambda *_: None)
+    m, fcurve, best = finetune(tiny, crops, tgt, val, epochs=1, bs=4, dist=dist, log=lambda *_: None)
     assert set(best) >= {"macro_f1", "accuracy", "confusion"}
     changed = [k for k, v in m.state_dict().items() if v.dtype.is_floating_point and not torch.equal(v, before[k])]
     assert changed
