@@ -40,3 +40,14 @@ def test_split_csv_columns():
     with open(SPLIT_CSV) as f:
         header = next(csv.reader(f))
     assert header == ["file", "label", "group", "split"]
+
+
+def test_waveform_xcorr_tells_duplicates_from_lookalikes():
+    import numpy as np
+    from cryscope_models.pipeline import max_xcorr
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal(16000).astype(np.float32)
+    shifted = np.concatenate([np.zeros(777, np.float32), 0.5 * a])   # same audio, delayed and quieter
+    other = rng.standard_normal(16000).astype(np.float32)            # same kind of sound, other audio
+    assert max_xcorr(a, shifted) > 0.99
+    assert max_xcorr(a, other) < 0.1

@@ -72,3 +72,15 @@ def test_compact_config_is_small_enough_for_the_browser():
     macs = macs_per_second(cfg)
     assert macs["frames"] == 49
     assert macs["total"] < 500e6  # well under real time for onnxruntime-web's WASM backend
+
+
+def test_contrastive_pretraining_updates_the_encoder():
+    from cryscope_models.wav2vec2_train import contrastive_pretrain
+    torch.manual_seed(1)
+    m = build_model(config=make_config(**TINY))
+    before = {k: v.clone() for k, v in m.wav2vec2.state_dict().items()}
+    waves = [np.random.default_rng(i).standard_normal(20000 + 3000 * i).astype(np.float32) for i in range(4)]
+    curve = contrastive_pretrain(m, waves, epochs=1, bs=2, crop=16000, log=lambda *_: None)
+    assert np.isfinite(curve[0]["contrastive_loss"])
+    after = m.wav2vec2.state_dict()
+    assert any(not torch.equal(after[k], before[k]) for k in before if before[k].dtype.is_floating_point)
