@@ -123,6 +123,14 @@ describe('POST /api/v1/clips (enabled)', () => {
         return r.body.clip?.status === 'classified' ? r.body : null;
       }, 120_000, 500);
       expect(clip.clip).toMatchObject({ sessionId: 'clip-cry', deviceId: 'device-a' });
+      // The clip-level verdict from the real models (accuracy is the models area's business;
+      // here: a well-formed verdict over the three labels).
+      const file = clip.clip.result.file;
+      expect(['cry', 'scream', 'normal']).toContain(file.label);
+      expect(file.probs).toHaveLength(3);
+      expect(file.probs.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 3);
+      expect(clip.clip.result.duration).toBeCloseTo(6.86, 1);
+      console.log(`clip verdict: ${file.label} ${JSON.stringify(file.probs)}; events: ${JSON.stringify(clip.events)}`);
       const again = await postClip(flac, 'audio/flac', '?sessionId=clip-cry', { 'idempotency-key': key });
       expect(again.status).toBe(202);
       await new Promise((r) => setTimeout(r, 1500));

@@ -8,6 +8,7 @@ export interface ClipClassifier {
     duration: number;
     windows: { start: number; end: number; yamnet?: number[]; wav2vec2?: number[]; fused: number[] }[];
     events: { type: 'onset' | 'offset'; label: 'cry' | 'scream'; start: number; end?: number; peak: number; mean?: number }[];
+    file?: { label: string; probs: number[]; models?: Record<string, number[]> };
   }>;
   decodeAudio(bytes: Uint8Array): Promise<{ samples: Float32Array; sampleRate: number }>;
   version: { yamnet?: string; wav2vec2?: string; core?: string };
@@ -60,6 +61,8 @@ export async function classifyStoredClip(db: Db, clipId: string, classifier: Cli
     if (e.mean !== undefined) ev.mean = clamp(e.mean);
     return ev;
   });
+  // The clip-level verdict (label + probabilities) is kept with the clip for GET /api/v1/clips/{id}.
+  await db.query('UPDATE clips SET result = $2::jsonb WHERE clip_id = $1', [clipId, JSON.stringify({ duration: result.duration, file: result.file ?? null })]);
   const receivedAt = row.received_at instanceof Date ? row.received_at.toISOString() : new Date(row.received_at).toISOString();
   return {
     schema: BATCH_SCHEMA_V1, batchId: clipId, sessionId: row.session_id, deviceId: row.device_id,

@@ -86,7 +86,7 @@ export function registerClips(app: FastifyInstance, { config, db, ingest }: AppD
     const { clipId } = req.params as { clipId: string };
     if (!UUID.test(clipId)) return sendError(reply, 400, 'bad_query', 'clipId must be a UUID');
     const r = await db.query<Record<string, unknown>>(
-      `SELECT clip_id AS "clipId", device_id AS "deviceId", session_id AS "sessionId", status, error, bytes, received_at AS "receivedAt"
+      `SELECT clip_id AS "clipId", device_id AS "deviceId", session_id AS "sessionId", status, error, bytes, received_at AS "receivedAt", result
        FROM clips WHERE clip_id = $1 AND ($2::text IS NULL OR device_id = $2)`,
       [clipId.toLowerCase(), req.principal!.admin ? null : req.principal!.deviceId],
     );
