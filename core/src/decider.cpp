@@ -48,21 +48,13 @@ DeciderConfig parse_decider_options(std::string_view json_text) {
     }
   }
   if (doc.contains("method") && !doc["method"].is_null()) {
-    try {
-      cfg.method = fusion_method_from_string(json::require_string(doc["method"], "options.method"));
-    } catch (const ConfigError& e) {
-      throw ConfigError(std::string("options.method: ") + e.what());
-    }
+    cfg.method = json::require_name(doc["method"], "options.method", fusion_method_from_string);
   }
   if (doc.contains("smoothing") && !doc["smoothing"].is_null()) {
     const json::Json& s = json::require_object(doc["smoothing"], "options.smoothing");
     json::reject_unknown_keys(s, "options.smoothing", {"method", "alpha", "size"});
     if (s.contains("method")) {
-      try {
-        cfg.smoothing.method = smoothing_method_from_string(json::require_string(s["method"], "options.smoothing.method"));
-      } catch (const ConfigError& e) {
-        throw ConfigError(std::string("options.smoothing.method: ") + e.what());
-      }
+      cfg.smoothing.method = json::require_name(s["method"], "options.smoothing.method", smoothing_method_from_string);
     }
     if (s.contains("alpha")) cfg.smoothing.alpha = json::require_number(s["alpha"], "options.smoothing.alpha");
     if (s.contains("size")) {

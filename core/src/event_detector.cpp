@@ -15,12 +15,21 @@ constexpr double kTimeEps = 1e-9;
 // Upper bound for durations: an hour is far beyond any sensible setting and keeps arithmetic sane.
 constexpr double kMaxDurationS = 3600.0;
 
-std::string num(double v) {
-  std::string s = std::to_string(v);
-  return s;
-}
+std::string num(double v) { return std::to_string(v); }
 
 }  // namespace
+
+Event EventDetector::make_event(EventType type, std::size_t label, std::optional<double> end) const {
+  const ClassState& s = state_[label];
+  Event e;
+  e.type = type;
+  e.label = label;
+  e.start = s.start;
+  e.end = end;
+  e.peak = s.peak;
+  e.mean = s.sum / static_cast<double>(s.count);
+  return e;
+}
 
 const char* to_string(EventType type) { return type == EventType::kOnset ? "onset" : "offset"; }
 
@@ -84,28 +93,17 @@ std::optional<Event> EventDetector::step(std::size_t label, double time, double 
   const double min_dur = config_.min_duration_s;
 
   if (!s.in_run) {
-    if (s.cooling && time < s.cooldown_until - kTimeEps) return std::nullopt;
-    s.cooling = false;
+    if (time < s.cooldown_until - kTimeEps) return std::nullopt;
     if (p < h.off) return std::nullopt;
     s.in_run = true;  // stats and pending were cleared when the previous run ended
   } else if (p < h.off) {
     std::optional<Event> ev;
     if (s.onset_emitted) {
-      Event e;
-      e.type = EventType::kOffset;
-      e.label = label;
-      e.start = s.start;
-      e.end = time;
-      e.peak = s.peak;
-      e.mean = s.sum / static_cast<double>(s.count);
-      ev = e;
-      s.cooling = config_.cooldown_s > 0.0;
+      ev = make_event(EventType::kOffset, label, time);
       s.cooldown_until = time + config_.cooldown_s;
     }
-    const bool cooling = s.cooling;
-    const double until = s.cooldown_until;
+    const double until = s.cooldown_until;  // the only state that outlives a run
     s = ClassState{};
-    s.cooling = cooling;
     s.cooldown_until = until;
     return ev;
   }
@@ -133,13 +131,7 @@ std::optional<Event> EventDetector::step(std::size_t label, double time, double 
 
   if (s.reached_on && !s.onset_emitted && time - s.start >= min_dur - kTimeEps) {
     s.onset_emitted = true;
-    Event e;
-    e.type = EventType::kOnset;
-    e.label = label;
-    e.start = s.start;
-    e.peak = s.peak;
-    e.mean = s.sum / static_cast<double>(s.count);
-    return e;
+    return make_event(EventType::kOnset, label, std::nullopt);
   }
   return std::nullopt;
 }
@@ -148,16 +140,7 @@ std::vector<Event> EventDetector::flush(double time) {
   check_time(time, "flush");
   std::vector<Event> events;
   for (std::size_t k = 0; k < kNumEventClasses; ++k) {
-    const ClassState& s = state_[k];
-    if (!s.onset_emitted) continue;
-    Event e;
-    e.type = EventType::kOffset;
-    e.label = k;
-    e.start = s.start;
-    e.end = time;
-    e.peak = s.peak;
-    e.mean = s.sum / static_cast<double>(s.count);
-    events.push_back(e);
+    if (state_[k].onset_emitted) events.push_back(make_event(EventType::kOffset, k, time));
   }
   reset();
   return events;

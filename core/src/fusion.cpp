@@ -124,11 +124,7 @@ FusionConfig parse_fusion_config(std::string_view json_text) {
     }
   }
   if (doc.contains("default")) {
-    try {
-      cfg.default_method = fusion_method_from_string(json::require_string(doc["default"], "fusion.default"));
-    } catch (const ConfigError& e) {
-      throw ConfigError(std::string("fusion.default: ") + e.what());
-    }
+    cfg.default_method = json::require_name(doc["default"], "fusion.default", fusion_method_from_string);
   }
   if (doc.contains("weights")) {
     const auto& w = json::require_array(doc["weights"], "fusion.weights", 2);

@@ -30,26 +30,16 @@ class ResamplerJs {
 
   /// Makes room for n input samples; returns their heap byte offset.
   std::size_t reserveInput(std::size_t n) {
-    return guarded([&] {
-      if (n > kMaxInputSamples) {
-        throw CapacityError("Resampler: " + std::to_string(n) + " samples in one call exceeds the limit of " +
-                            std::to_string(kMaxInputSamples) + " (split the input)");
-      }
-      if (staging_.size() < n) staging_.resize(n);
-      return reinterpret_cast<std::size_t>(staging_.data());
-    });
+    return guarded([&] { return staging_.reserve(n, "Resampler"); });
   }
-  std::size_t inputCapacity() const { return staging_.size(); }
+  std::size_t inputCapacity() const { return staging_.capacity(); }
 
   /// Processes the first n staged samples; returns the number of output samples (see outputPtr).
   std::size_t processStaged(std::size_t n) {
     return guarded([&] {
-      if (n > staging_.size()) {
-        throw ShapeError("Resampler.processInput: n = " + std::to_string(n) + " exceeds the inputBuffer size " +
-                         std::to_string(staging_.size()));
-      }
+      const float* in = staging_.first(n, "Resampler.processInput");
       output_.clear();
-      resampler_.process(staging_.data(), n, output_);
+      resampler_.process(in, n, output_);
       return output_.size();
     });
   }
@@ -69,7 +59,8 @@ class ResamplerJs {
 
  private:
   Resampler resampler_;
-  std::vector<float> staging_, output_;
+  StagingBuffer staging_;
+  std::vector<float> output_;
 };
 
 ResamplerJs* make_resampler(val rate) {

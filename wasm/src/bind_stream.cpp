@@ -48,25 +48,12 @@ class StreamFrontEndJs {
   explicit StreamFrontEndJs(const StreamFrontEndConfig& c) : fe_(c) {}
 
   std::size_t reserveInput(std::size_t n) {
-    return guarded([&] {
-      if (n > kMaxInputSamples) {
-        throw CapacityError("StreamFrontEnd: " + std::to_string(n) + " samples in one call exceeds the limit of " +
-                            std::to_string(kMaxInputSamples) + " (split the input)");
-      }
-      if (staging_.size() < n) staging_.resize(n);
-      return reinterpret_cast<std::size_t>(staging_.data());
-    });
+    return guarded([&] { return staging_.reserve(n, "StreamFrontEnd"); });
   }
-  std::size_t inputCapacity() const { return staging_.size(); }
+  std::size_t inputCapacity() const { return staging_.capacity(); }
 
   std::size_t pushStaged(std::size_t n) {
-    return guarded([&] {
-      if (n > staging_.size()) {
-        throw ShapeError("StreamFrontEnd.pushInput: n = " + std::to_string(n) + " exceeds the inputBuffer size " +
-                         std::to_string(staging_.size()));
-      }
-      return fe_.push(staging_.data(), n);
-    });
+    return guarded([&] { return fe_.push(staging_.first(n, "StreamFrontEnd.pushInput"), n); });
   }
 
   /// Pops the next window into `window_`; returns false when none is ready.
@@ -93,7 +80,7 @@ class StreamFrontEndJs {
 
  private:
   StreamFrontEnd fe_;
-  std::vector<float> staging_;
+  StagingBuffer staging_;
   AnalysisWindow window_;
 };
 

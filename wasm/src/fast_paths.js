@@ -27,9 +27,13 @@ addOnPostRun(function () {
     if (x.length) HEAPF32.set(x, ptr >> 2);
     return x.length;
   }
-  function view(self, n, what) {
+  // A sample count from the caller (the C++ side also checks it against the staged capacity).
+  function requireCount(n, what) {
     if (typeof n !== 'number' || !(n >= 0) || Math.floor(n) !== n) throw new Error(what + ': n must be a count of samples');
-    var ptr = reserve(self, n);
+    return n;
+  }
+  function view(self, n, what) {
+    var ptr = reserve(self, requireCount(n, what));
     return new Float32Array(HEAPF32.buffer, ptr, n);
   }
   function copyOut(ptr, count) {
@@ -47,11 +51,7 @@ addOnPostRun(function () {
   // module (memory growth detaches it) — fetch it right before filling it.
   R['inputBuffer'] = function (n) { return view(this, n, 'Resampler.inputBuffer'); };
   R['processInput'] = function (n) {
-    if (typeof n !== 'number' || !(n >= 0)) throw new Error('Resampler.processInput: n must be a count of samples');
-    if (n > this._inputCapacity()) {
-      throw new Error('Resampler.processInput: n = ' + n + ' exceeds the inputBuffer size ' + this._inputCapacity());
-    }
-    var count = this._processStaged(n);
+    var count = this._processStaged(requireCount(n, 'Resampler.processInput'));
     return copyOut(this._outputPtr(), count);
   };
   R['flush'] = function () {
@@ -66,11 +66,7 @@ addOnPostRun(function () {
   };
   S['inputBuffer'] = function (n) { return view(this, n, 'StreamFrontEnd.inputBuffer'); };
   S['pushInput'] = function (n) {
-    if (typeof n !== 'number' || !(n >= 0)) throw new Error('StreamFrontEnd.pushInput: n must be a count of samples');
-    if (n > this._inputCapacity()) {
-      throw new Error('StreamFrontEnd.pushInput: n = ' + n + ' exceeds the inputBuffer size ' + this._inputCapacity());
-    }
-    return this._pushStaged(n);
+    return this._pushStaged(requireCount(n, 'StreamFrontEnd.pushInput'));
   };
   S['pop'] = function () {
     if (!this._popStaged()) return null;

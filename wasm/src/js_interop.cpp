@@ -31,6 +31,23 @@ void copy_samples(const val& array, const char* what, std::vector<float>& out) {
   val(emscripten::typed_memory_view(n, out.data())).call<void>("set", array);
 }
 
+std::size_t StagingBuffer::reserve(std::size_t n, const char* what) {
+  if (n > kMaxInputSamples) {
+    throw CapacityError(std::string(what) + ": " + std::to_string(n) + " samples in one call exceeds the limit of " +
+                        std::to_string(kMaxInputSamples) + " (split the input)");
+  }
+  if (data_.size() < n) data_.resize(n);
+  return reinterpret_cast<std::size_t>(data_.data());
+}
+
+const float* StagingBuffer::first(std::size_t n, const char* what) const {
+  if (n > data_.size()) {
+    throw ShapeError(std::string(what) + ": n = " + std::to_string(n) + " exceeds the inputBuffer size " +
+                     std::to_string(data_.size()));
+  }
+  return data_.data();
+}
+
 val to_float32_array(const float* data, std::size_t n) {
   return val(emscripten::typed_memory_view(n, data)).call<val>("slice");
 }

@@ -38,6 +38,20 @@ auto guarded(F&& f) -> decltype(f()) {
 /// (a memcpy for Float32Array). Throws cryscope::Error (→ JS Error) for non-arrays or huge input.
 void copy_samples(const val& array, const char* what, std::vector<float>& out);
 
+/// Heap buffer that fast_paths.js copies per-chunk input into (or hands out as a zero-copy view).
+/// Grows, never shrinks, so its offset stays valid between chunks of the same or smaller size.
+class StagingBuffer {
+ public:
+  /// Room for n samples; returns the heap byte offset. Throws CapacityError above kMaxInputSamples.
+  std::size_t reserve(std::size_t n, const char* what);
+  /// The first n staged samples. Throws ShapeError if n exceeds the capacity.
+  const float* first(std::size_t n, const char* what) const;
+  std::size_t capacity() const { return data_.size(); }
+
+ private:
+  std::vector<float> data_;
+};
+
 /// A fresh JS-owned Float32Array copy of [data, data+n). Why a copy (slice) rather than a view:
 /// a view into the WASM heap is invalidated when memory grows and is overwritten by the next call;
 /// handing out views would make results silently change under the caller.

@@ -26,6 +26,7 @@
 #include <array>
 #include <cstddef>
 #include <deque>
+#include <limits>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -89,8 +90,8 @@ class EventDetector {
     bool in_run = false;
     bool reached_on = false;
     bool onset_emitted = false;
-    double cooldown_until = 0;
-    bool cooling = false;
+    /// No new run before this time (seconds); −∞ = no cooldown pending.
+    double cooldown_until = -std::numeric_limits<double>::infinity();
     // Updates of the run not yet committed to the episode statistics (only while !reached_on),
     // as (time, p); front = current run start.
     std::deque<std::pair<double, double>> pending;
@@ -101,6 +102,8 @@ class EventDetector {
   };
 
   std::optional<Event> step(std::size_t label, double time, double p);
+  /// An event from the episode statistics of `label` (end: offsets only).
+  Event make_event(EventType type, std::size_t label, std::optional<double> end) const;
 
   EventDetectorConfig config_;
   std::array<ClassState, kNumEventClasses> state_{};

@@ -58,6 +58,18 @@ inline std::string require_string(const Json& v, const std::string& path) {
   return v.get<std::string>();
 }
 
+/// A string naming one of an enum's values, converted by `parse` (which throws ConfigError listing
+/// the allowed names); the error is prefixed with `path`.
+template <class Parse>
+auto require_name(const Json& v, const std::string& path, Parse parse) {
+  const std::string name = require_string(v, path);
+  try {
+    return parse(name);
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
+  }
+}
+
 /// Rejects keys not in `allowed` (for user-facing options, where a typo must not be ignored).
 inline void reject_unknown_keys(const Json& obj, const std::string& path,
                                 std::initializer_list<const char*> allowed) {
