@@ -149,3 +149,23 @@ TEST(Decider, ResetAndFlushStartANewStream) {
   EXPECT_EQ(d.flush(1.0).size(), 1u);
   EXPECT_EQ(d.update(0.0, Probs{0.9, 0.05, 0.05}, std::nullopt).events.size(), 1u);  // no cooldown after flush
 }
+
+TEST(Decider, StepResponseLatencyWithManifestDefaults) {
+  // Manifest defaults: EMA 0.5, on 0.6 / off 0.4, min 1.0 s, hop 0.5 s. A step from quiet to crying
+  // at t = 10: smoothed cry 0.475 at 10.0 (≥ off: the run starts), 0.6875 at 10.5 (≥ on), and the
+  // onset comes at 11.0 — 1.0 s after the first crying window, 0.5 s after the `on` crossing,
+  // because the rise through [off, on) counts toward the minimum duration.
+  Decider d(parse_decider_options("{}"));
+  const Probs quiet{0.05, 0.05, 0.9}, crying{0.9, 0.05, 0.05};
+  double onset_at = -1, onset_start = -1;
+  for (int i = 0; i < 40 && onset_at < 0; ++i) {
+    const double t = 0.5 * i;
+    const auto o = d.update(t, t < 10.0 ? quiet : crying, t < 10.0 ? quiet : crying);
+    if (!o.events.empty()) {
+      onset_at = t;
+      onset_start = o.events[0].start;
+    }
+  }
+  EXPECT_DOUBLE_EQ(onset_at, 11.0);
+  EXPECT_DOUBLE_EQ(onset_start, 10.0);  // the reported start is the first crying window
+}
