@@ -99,6 +99,26 @@ describe('StreamFrontEnd', () => {
     [a, b, c].forEach((f) => f.delete());
   });
 
+  it('survives heap growth: one 60 s push equals 128-sample pushes', () => {
+    const x = tone(48000, 60, 9);  // 11.5 MB in one call: the staging buffer and the heap grow
+    const heapBefore = (core as any).HEAPU8.length;
+    const big = new core.StreamFrontEnd({ inputSampleRate: 48000 });
+    const small = new core.StreamFrontEnd({ inputSampleRate: 48000 });
+    const wb = collect(big, x, () => x.length);
+    const ws = collect(small, x, () => 128);
+    expect((core as any).HEAPU8.length).toBeGreaterThan(heapBefore);  // growth really happened
+    expect(wb.length).toBe(ws.length);
+    expect(wb.length).toBeGreaterThan(200);
+    let worst = 0;
+    wb.forEach((w: any, i: number) => {
+      expect([w.model, w.start, w.end]).toEqual([ws[i].model, ws[i].start, ws[i].end]);
+      worst = Math.max(worst, maxAbsDiff(w.data, ws[i].data));
+    });
+    expect(worst).toBeLessThanOrEqual(1e-6);
+    big.delete();
+    small.delete();
+  });
+
   it('emits YAMNet patches of 96×64 and Wav2Vec2 windows of the configured length', () => {
     const fe = new core.StreamFrontEnd({ inputSampleRate: 16000, wav2vecWindowSeconds: 1.5, enableYamnet: true });
     expect(fe.push(tone(16000, 2.0))).toBeGreaterThan(0);
