@@ -47,7 +47,8 @@ function copyRuntime(to) {
   mkdirSync(join(to, 'core'), { recursive: true });
   mkdirSync(join(to, 'ort'), { recursive: true });
   mkdirSync(join(to, 'models'), { recursive: true });
-  const core = join(root, 'wasm/dist');
+  // CRYSCOPE_WASM_DIST: use another build of the core (e.g. a local experiment) instead of wasm/dist.
+  const core = resolve(process.env.CRYSCOPE_WASM_DIST ?? join(root, 'wasm/dist'));
   for (const f of ['cryscope_core.mjs', 'cryscope_core.wasm']) if (need(join(core, f), 'WASM core')) copyFileSync(join(core, f), join(to, 'core', f));
   const ortDir = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
   for (const f of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) copyFileSync(join(ortDir, f), join(to, 'ort', f));

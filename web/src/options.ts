@@ -69,7 +69,7 @@ export interface CryDetectorOptions {
   cooldownSeconds?: number;
   /** How many of YAMNet's top AudioSet classes to report per window. Default 3, range 0–521. */
   topAudioSetLabels?: number;
-  /** ONNX Runtime WASM threads. Default: min(4, cores) when crossOriginIsolated, else 1. Range 1–16. */
+  /** ONNX Runtime WASM threads. Default: min(4, ceil(cores / 2)) when crossOriginIsolated, else 1. Range 1–16. */
   threads?: number;
   /** Folder URL of the package's runtime files (worker.js, worklet.js, core/, ort/). Default: next to the package's index.js. */
   assetBaseUrl?: string;

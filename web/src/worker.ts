@@ -31,7 +31,8 @@ async function init(options: ResolvedOptions, assets: AssetUrls): Promise<void> 
   // ORT's own WASM comes from our origin, never a CDN.
   ort.env.wasm.wasmPaths = { mjs: assets.ortMjs, wasm: assets.ortWasm } as unknown as string;
   const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
-  const threads = isolated ? (options.threads ?? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1))) : 1;
+  // Default like ORT's own heuristic: half the cores (max 4), leaving room for audio and the page.
+  const threads = isolated ? (options.threads ?? Math.max(1, Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)))) : 1;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.simd = true;
   ort.env.logLevel = 'error';
