@@ -8,6 +8,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSyn
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { loadavg, cpus } from 'node:os';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const shared = resolve(process.env.CRYSCOPE_SHARED ?? join(root, '..', 'shared'));
@@ -49,9 +50,13 @@ try {
   const foreign = [];
   page.on('request', (r) => { if (!r.url().startsWith(url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreign.push(r.url()); });
   page.on('console', (m) => { if (m.type() === 'log') console.log(`[bench] ${m.text()}`); else if (m.type() === 'error') console.log(`[bench:error] ${m.text()}`); });
+  // Shared 2-core machine: print the load so figures can be read in context.
+  console.log(`[bench] machine: ${cpus().length} cores, load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} (before)`);
   await page.goto(`${url}?seconds=${seconds}`);
   await page.waitForFunction(() => globalThis.__bench?.done, undefined, { timeout: 540_000, polling: 1000 });
   const results = await page.evaluate(() => globalThis.__bench);
+  console.log(`[bench] load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} (after)`);
+  results.loadavg = loadavg();
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const metrics = (await cdp.send('Performance.getMetrics')).metrics;
