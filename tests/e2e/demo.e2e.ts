@@ -1,10 +1,11 @@
 // The demo page in real headless Chromium with a fake microphone playing real recordings from
 // ../shared (test split), served by web/demo/serve.mjs with CSP + COOP/COEP.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, longestClip, RESULTS, ROOT, serve, toWav, watch, type Served } from './helpers.js';
+import { validateBatch } from '../../web/src/protocol/index.js';
+import { launch, longestClip, RESULTS, ROOT, serve, TMP, toWav, watch, type Served } from './helpers.js';
 
 const DEMO = join(ROOT, 'web/dist/demo');
 let server: Served;
@@ -155,6 +156,46 @@ describe('demo page, live microphone (fake device)', () => {
       await page.locator('[data-testid=event][data-label=cry]').first().waitFor({ timeout: 30_000 });
     } finally {
       plain.close();
+    }
+  });
+
+  it('sends results — never audio — to the backend in valid, idempotent batches', async () => {
+    const file = join(TMP, 'batches.jsonl');
+    const backend = await serve(DEMO, ['--record-batches', file]);
+    try {
+      const clip = longestClip('cry');
+      const wav = toWav(clip.path, 'cry-backend.wav', { rate: 48000, pre: 1, post: 2 });
+      const { page } = await open(wav, { url: backend.url });
+      await page.waitForFunction(() => !(document.querySelector('[name=backend]') as HTMLInputElement).disabled);
+      await listen(page);
+      await page.locator('[data-testid=event][data-label=cry]').first().waitFor({ timeout: 30_000 });
+      await page.waitForSelector('[data-testid=backend-status][data-state=sent]', { timeout: 30_000 });
+      await page.getByTestId('stop').click();
+      await page.waitForSelector('[data-testid=status][data-state=stopped]');
+      await page.screenshot({ path: join(RESULTS, 'backend-sent.png'), fullPage: true });
+      expect(existsSync(file)).toBe(true);
+      const posts = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(posts.length).toBeGreaterThanOrEqual(1);
+      const ids = new Set<string>();
+      let windows = 0;
+      const events: { type: string; label: string }[] = [];
+      for (const p of posts) {
+        const v = validateBatch(p.body);
+        expect(v.ok ? [] : v.errors).toEqual([]);
+        expect(p.headers['idempotency-key']).toBe(p.body.batchId);
+        expect(ids.has(p.body.batchId)).toBe(false);
+        ids.add(p.body.batchId);
+        windows += p.body.windows.length;
+        events.push(...p.body.events);
+        // Never audio: no numeric array longer than 3 anywhere in a batch.
+        const longest = (x: unknown): number => (Array.isArray(x) ? Math.max(x.every((e) => typeof e === 'number') ? x.length : 0, ...x.map(longest)) : x && typeof x === 'object' ? Math.max(0, ...Object.values(x).map(longest)) : 0);
+        expect(longest(p.body)).toBeLessThanOrEqual(3);
+      }
+      console.log(`backend received ${posts.length} batches, ${windows} windows, events ${JSON.stringify(events.map((e) => `${e.type}:${e.label}`))}`);
+      expect(windows).toBeGreaterThan(5);
+      expect(events.some((e) => e.type === 'onset' && e.label === 'cry')).toBe(true);
+    } finally {
+      backend.close();
     }
   });
 });

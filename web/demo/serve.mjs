@@ -2,10 +2,13 @@
 // A tiny static server for the demo/bench pages without the backend (standalone e2e, benchmarks).
 // Same security headers as the real server: CSP allowing only our own origin (+ wasm compile),
 // COOP/COEP so the page is cross-origin isolated (SharedArrayBuffer, ORT threads).
-//   node web/demo/serve.mjs [--root DIR] [--port N] [--no-isolation]
+//   node web/demo/serve.mjs [--root DIR] [--port N] [--no-isolation] [--record-batches FILE]
+// --record-batches: a stand-in ingest endpoint for client tests without the real backend: POST
+// /api/v1/detections appends {headers, body} as one JSON line to FILE and answers 202, and
+// /api/v1/demo/credentials hands out a fixed local test key. (The real backend is server/.)
 // Prints "listening on http://127.0.0.1:PORT/" once ready.
 import { createServer } from 'node:http';
-import { createReadStream, statSync } from 'node:fs';
+import { appendFileSync, createReadStream, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,6 +17,8 @@ const arg = (name, def) => { const i = args.indexOf(name); return i >= 0 ? args[
 const root = resolve(arg('--root', fileURLToPath(new URL('../dist/demo/', import.meta.url))));
 const port = Number(arg('--port', '0'));
 const isolation = !args.includes('--no-isolation');
+const recordFile = arg('--record-batches', undefined);
+const TEST_KEY = 'standalone-test-key-0123456789';
 
 const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
@@ -36,6 +41,23 @@ const server = createServer((req, res) => {
     path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
   } catch {
     res.writeHead(400, headers).end('bad path');
+    return;
+  }
+  if (recordFile && path === '/api/v1/demo/credentials') {
+    res.writeHead(200, { ...headers, 'content-type': 'application/json' }).end(JSON.stringify({ deviceId: 'standalone-device', apiKey: TEST_KEY, backendUrl: '/' }));
+    return;
+  }
+  if (recordFile && path === '/api/v1/detections' && req.method === 'POST') {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => {
+      if (req.headers.authorization !== `Bearer ${TEST_KEY}`) {
+        res.writeHead(401, { ...headers, 'content-type': 'application/json' }).end('{"error":"unauthorized"}');
+        return;
+      }
+      appendFileSync(recordFile, JSON.stringify({ headers: req.headers, body: JSON.parse(body) }) + '\n');
+      res.writeHead(202, { ...headers, 'content-type': 'application/json' }).end('{"accepted":true}');
+    });
     return;
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') {
