@@ -17,12 +17,13 @@ afterAll(async () => {
   server?.close();
 });
 
-async function open(wav: string | undefined, opts: { fakeUi?: boolean; url?: string } = {}) {
-  const browser = await launch({ wav, fakeUi: opts.fakeUi });
+async function open(wav: string | undefined, opts: { fakeUi?: boolean; fakeDevice?: boolean; url?: string; init?: string } = {}) {
+  const browser = await launch({ wav, fakeUi: opts.fakeUi, fakeDevice: opts.fakeDevice });
   browsers.push(browser);
   const context = await browser.newContext(opts.fakeUi === false ? {} : { permissions: ['microphone'] });
   const w = watch(context, new URL(server.url).origin);
   const page = await context.newPage();
+  if (opts.init) await page.addInitScript(opts.init);
   await page.goto(opts.url ?? server.url);
   return { browser, context, page, ...w };
 }
@@ -100,6 +101,26 @@ describe('demo page, live microphone (fake device)', () => {
     expect(await err.getAttribute('data-code')).toBe('permission-denied');
     expect(await err.textContent()).toMatch(/permission was denied/i);
     expect(await page.getByTestId('status').getAttribute('data-state')).toBe('error');
+  });
+
+  it('says so when there is no microphone', async () => {
+    const { page } = await open(undefined, { fakeDevice: false });
+    await page.getByTestId('start').click();
+    const err = page.getByTestId('error');
+    await err.waitFor({ state: 'visible', timeout: 60_000 });
+    await page.screenshot({ path: join(RESULTS, 'no-device.png'), fullPage: true });
+    expect(await err.getAttribute('data-code')).toBe('no-device');
+    expect(await err.textContent()).toMatch(/No microphone was found/);
+  });
+
+  it('says so when the browser cannot capture audio (no AudioWorklet)', async () => {
+    const { page } = await open(undefined, { init: 'delete window.AudioContext; delete window.AudioWorkletNode;' });
+    await page.getByTestId('start').click();
+    const err = page.getByTestId('error');
+    await err.waitFor({ state: 'visible', timeout: 60_000 });
+    expect(await err.getAttribute('data-code')).toBe('unsupported');
+    expect(await err.textContent()).toMatch(/missing AudioWorklet/);
+    expect(await page.getByTestId('status').textContent()).toMatch(/not supported/);
   });
 
   it('says so when the models cannot be downloaded', async () => {

@@ -76,14 +76,15 @@ export async function serve(root: string, extra: string[] = []): Promise<Served>
 }
 
 export const BASE_FLAGS = [
-  '--no-sandbox', '--disable-gpu', '--use-fake-device-for-media-stream',
+  '--no-sandbox', '--disable-gpu',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run',
   '--autoplay-policy=no-user-gesture-required',
 ];
 
 /** Chromium with a fake microphone playing `wav` (looped by Chromium). */
-export async function launch(opts: { wav?: string; fakeUi?: boolean } = {}): Promise<Browser> {
+export async function launch(opts: { wav?: string; fakeUi?: boolean; fakeDevice?: boolean } = {}): Promise<Browser> {
   const args = [...BASE_FLAGS];
+  if (opts.fakeDevice !== false) args.push('--use-fake-device-for-media-stream');
   if (opts.fakeUi !== false) args.push('--use-fake-ui-for-media-stream');
   if (opts.wav) args.push(`--use-file-for-fake-audio-capture=${opts.wav}`);
   return chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args });
