@@ -30,7 +30,9 @@ async function open(wav: string | undefined, opts: { fakeUi?: boolean; fakeDevic
 
 async function listen(page: Page) {
   await page.getByTestId('start').click();
-  await page.waitForSelector('[data-testid=status][data-state=listening]', { timeout: 60_000 });
+  await page.waitForSelector('[data-testid=status][data-state=listening], [data-testid=error]:not([hidden])', { timeout: 60_000 });
+  // Fail with the page's own message (e.g. a CSP violation while loading the core), not a timeout.
+  if (await page.getByTestId('error').isVisible()) throw new Error(`demo did not start: ${await page.getByTestId('error').textContent()}`);
 }
 
 /** Stream time (s) of the latest decision shown on the page. */
