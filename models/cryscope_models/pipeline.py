@@ -191,7 +191,10 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
         cands.append({"hidden": hidden, "weight_decay": wd, "val_macro_f1": s["macro_f1"], "model": m,
                       "mean": mu, "std": sd, "curve": curve})
         log(f"YAMNet head hidden={hidden} wd={wd}: val macro-F1 {s['macro_f1']:.4f}")
-    best = max(cands, key=lambda c: (round(c["val_macro_f1"], 4), -c["hidden"]))
+    # the simplest candidate within 0.005 of the best validation F1: small differences on ~275 validation
+    # clips are noise, and a smaller head is less likely to fit source quirks
+    top = max(c["val_macro_f1"] for c in cands)
+    best = min((c for c in cands if c["val_macro_f1"] >= top - 0.005), key=lambda c: (c["hidden"], -c["val_macro_f1"]))
     metrics["yamnet_head"] = {"candidates": [{k: c[k] for k in ("hidden", "weight_decay", "val_macro_f1")} for c in cands],
                               "chosen": {k: best[k] for k in ("hidden", "weight_decay", "val_macro_f1")},
                               "features": "embeddings(1024) + AudioSet scores(521), standardised (folded into layer 1)",
@@ -244,7 +247,8 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     tgt["emb"], tgt["scores"] = tgt["emb_win"].mean(1), tgt["scores_win"].mean(1)
     xv, ov, _ = w2v_inputs([ds.waves[c.file] for c in val_clips])
     val = {"windows": xv, "owner": ov, "y": y_val}
-    ep_d, ep_f = (1, 1) if quick else (6, 6)
+    # epochs sized for a cold build under ~45 min on 2 shared cores (see README for measured times)
+    ep_d, ep_f, ep_short = (1, 1, 0) if quick else (4, 5, 4)
     runs = []
     for v in variants:
         log(f"Wav2Vec2 variant {v!r}")
@@ -259,7 +263,7 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
         if "distill" in v:
             curves["distill"], dist = distill(model, crops, tgt, epochs=ep_d, log=log)
         model, curves["finetune"], s = finetune(model, crops, tgt if "distill" in v else None, val, epochs=ep_f,
-                                                dist=dist, log=log)
+                                                dist=dist, short_epochs=ep_short, log=log)
         runs.append({"variant": v, "val_macro_f1": s["macro_f1"], "val_accuracy": s["accuracy"],
                      "seconds": round(time.time() - t0, 1), "model": model, "curves": curves})
         log(f"Wav2Vec2 {v}: val macro-F1 {s['macro_f1']:.4f} ({time.time() - t0:.0f}s)")
@@ -273,7 +277,8 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
                                                  "num_hidden_layers", "num_attention_heads", "intermediate_size",
                                                  "num_conv_pos_embeddings", "classifier_proj_size")},
         "parameters": count_params(w2v), "macs_per_second_audio": macs_per_second(cfgd, 1.0),
-        "epochs": {"distill": ep_d, "finetune": ep_f}, "train_crops": int(len(crops["x"]))}
+        "epochs": {"distill (0.975 s inputs)": ep_d, "finetune": ep_f, "of which on 1 s sub-crops": ep_short},
+        "train_crops": int(len(crops["x"]))}
     extras["curves_wav2vec2"] = {r["variant"]: r["curves"] for r in runs}
     log.step("wav2vec2_train")
 

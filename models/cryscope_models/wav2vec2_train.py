@@ -92,11 +92,14 @@ def distill(model, crops: dict, targets: dict, epochs: int, lr: float = 1e-3, bs
 
 
 def finetune(model, crops: dict, targets: dict | None, val: dict, epochs: int, lr: float = 5e-4,
-             bs: int = 16, seed: int = 0, distill_weight: float = 0.3, dist: Distiller | None = None, log=print):
+             bs: int = 16, seed: int = 0, distill_weight: float = 0.3, dist: Distiller | None = None,
+             short_epochs: int = 0, short_len: int = 16000, log=print):
     """Label fine-tuning, plus the distillation loss as a regulariser when `targets` (crop-level
     'emb'/'scores') are given — with the heads `dist` trained by distill(), so the regulariser starts
     from a fitted state instead of pulling the backbone towards random heads.
-    Returns (best model, curve, best summary)."""
+    The first `short_epochs` epochs train on random `short_len`-sample sub-crops (half the compute of
+    2 s; the mean-pooled model is length-agnostic), the rest on the full 2 s crops. Validation always
+    uses the deployed 2 s windows. Returns (best model, curve, best summary)."""
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed + 1)
     y = torch.from_numpy(crops["y"]).long()
@@ -116,8 +119,13 @@ def finetune(model, crops: dict, targets: dict | None, val: dict, epochs: int, l
     for ep in range(epochs):
         model.train()
         t0, tot, correct, n = time.time(), 0.0, 0, 0
+        short = ep < short_epochs
         for b in _batches(len(crops["x"]), bs, rng):
-            h, logits = pooled(model, _inputs(crops["x"][b], rng))
+            xb = crops["x"][b]
+            if short:
+                s0 = rng.integers(0, xb.shape[1] - short_len + 1, len(b))
+                xb = np.stack([r[s:s + short_len] for r, s in zip(xb, s0)])
+            h, logits = pooled(model, _inputs(xb, rng))
             loss = loss_fn(logits, y[b])
             if dist is not None:
                 loss = loss + distill_weight * distill_loss(dist, h, emb[b], sco[b])
@@ -127,7 +135,8 @@ def finetune(model, crops: dict, targets: dict | None, val: dict, epochs: int, l
             tot += float(loss) * len(b); n += len(b)
             correct += int((logits.argmax(1) == y[b]).sum())
         s = evaluate(model, val)
-        curve.append({"epoch": ep + 1, "train_loss": tot / n, "train_acc": correct / n,
+        curve.append({"epoch": ep + 1, "input_s": (short_len if short else crops["x"].shape[1]) / 16000,
+                      "train_loss": tot / n, "train_acc": correct / n,
                       "val_loss": s["window_loss"], "val_acc": s["window_acc"], "val_macro_f1": s["macro_f1"],
                       "seconds": time.time() - t0})
         log(f"  finetune epoch {ep + 1}/{epochs}: loss {tot / n:.4f} acc {correct / n:.3f} | val F1 "
