@@ -32,7 +32,8 @@ def test_distill_and_finetune_run_and_change_weights(tiny):
     curve, dist = distill(tiny, crops, tgt, epochs=1, bs=4, log=lambda *_: None)
     assert np.isfinite(curve[0]["distill_loss"])
     val = {"windows": normalize_batch(crops["x"]), "owner": np.arange(8), "y": crops["y"]}
-    m, fcurve, best = finetune(tiny, crops, tgt, val, epochs=1, bs=4, dist=dist, log=lambda *_: None)
+    m, fcurve, best = finetune(tiny, crops, tgt, val, epochs=2, bs=4, dist=dist, short_epochs=1, log=lambda *_: None)
+    assert [c["input_s"] for c in fcurve] == [1.0, 2.0]
     assert set(best) >= {"macro_f1", "accuracy", "confusion"}
     changed = [k for k, v in m.state_dict().items() if v.dtype.is_floating_point and not torch.equal(v, before[k])]
     assert changed
