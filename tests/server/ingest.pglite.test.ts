@@ -44,22 +44,28 @@ describe('embedded PGlite', () => {
   });
 
   it('keeps its data across a restart, applying migrations only once', async () => {
+    const t0 = Date.now();
+    const lap = (what: string) => console.log(`restart test: ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     await stack.api.stop();
+    lap('stopped');
     // Look inside the data directory while no server owns it.
     const dir = join(stack.tmp, 'pglite');
     let db = await PGlite.create(dir);
     const before = (await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
     const batches = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM batches')).rows[0].n;
     await db.close();
+    lap('inspected');
     expect(before).toEqual([1, 2]);
     expect(batches).toBe(2);
 
     stack.api = new ServerProcess({ role: 'all', env: stack.env });
     await stack.api.start();
+    lap('restarted');
     expect(await sessionOf('lite-1')).toMatchObject({ batches: 2, events: 3 });
     const c = makeBatch({ sessionId: 'lite-1', t0: 20, events: [] });
     expect((await stack.post(c)).status).toBe(202);
     await waitFor('third batch stored', async () => (await sessionOf('lite-1'))?.batches === 3, 60_000);
+    lap('third stored');
 
     await stack.api.stop();
     db = await PGlite.create(dir);
