@@ -49,6 +49,12 @@ export interface ServerConfig {
    * requests from loopback). Default "" = endpoint off (env CRYSCOPE_DEMO_DEVICE).
    */
   demoDevice: string;
+  /**
+   * Origins (scheme://host[:port]) of pages on OTHER origins allowed to call the API from a
+   * browser (CORS), e.g. a site embedding the npm package. The demo page is same-origin and
+   * needs none. Default [] (env CRYSCOPE_CORS_ORIGINS="https://a.example,https://b.example").
+   */
+  corsOrigins: string[];
   /** Worker: max concurrent activity executions. Default 50 (env CRYSCOPE_WORKER_ACTIVITIES). */
   workerMaxActivities: number;
   /** Group commit: most batches per workflow start. Default 64 (env CRYSCOPE_GROUP_MAX_BATCHES; 1 = one workflow per batch). */
@@ -106,6 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     keepClipAudio: false,
     staticDir: join(REPO_ROOT, 'web', 'dist', 'demo'),
     demoDevice: '',
+    corsOrigins: [],
     workerMaxActivities: 50,
     groupMaxBatches: 64,
     groupMaxInFlight: 1,
@@ -137,6 +144,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   c.clipMaxBytes = num('CRYSCOPE_CLIP_MAX_BYTES', env.CRYSCOPE_CLIP_MAX_BYTES, c.clipMaxBytes, 1024);
   c.keepClipAudio = bool(env.CRYSCOPE_KEEP_CLIPS, c.keepClipAudio);
   if (env.CRYSCOPE_STATIC_DIR) c.staticDir = env.CRYSCOPE_STATIC_DIR;
+  if (env.CRYSCOPE_CORS_ORIGINS !== undefined) c.corsOrigins = env.CRYSCOPE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
+  for (const o of c.corsOrigins) {
+    if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new Error(`CRYSCOPE_CORS_ORIGINS: "${o}" is not an origin like https://example.org`);
+  }
   if (env.CRYSCOPE_DEMO_DEVICE !== undefined) c.demoDevice = env.CRYSCOPE_DEMO_DEVICE;
   c.workerMaxActivities = num('CRYSCOPE_WORKER_ACTIVITIES', env.CRYSCOPE_WORKER_ACTIVITIES, c.workerMaxActivities, 1);
   c.groupMaxBatches = num('CRYSCOPE_GROUP_MAX_BATCHES', env.CRYSCOPE_GROUP_MAX_BATCHES, c.groupMaxBatches, 1);

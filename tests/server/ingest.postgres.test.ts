@@ -42,6 +42,7 @@ beforeAll(async () => {
       CRYSCOPE_EPISODE_MIN_SECONDS: '3',
       CRYSCOPE_STATIC_DIR: staticDir,
       CRYSCOPE_DEMO_DEVICE: 'device-b',
+      CRYSCOPE_CORS_ORIGINS: 'https://embedder.example',
     },
   }).start();
 });
@@ -252,6 +253,25 @@ describe('API surface', () => {
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ deviceId: 'device-b', apiKey: TOKENS['device-b'], backendUrl: '/' });
     expect(r.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('CORS: only configured origins; preflight without credentials; answers readable cross-origin', async () => {
+    const pre = await fetch(`${stack.api.url}/api/v1/detections`, {
+      method: 'OPTIONS', headers: { origin: 'https://embedder.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+    expect(pre.status).toBe(204);
+    expect(pre.headers.get('access-control-allow-origin')).toBe('https://embedder.example');
+    expect(pre.headers.get('access-control-allow-headers')).toMatch(/authorization/);
+    const other = await fetch(`${stack.api.url}/api/v1/detections`, { method: 'OPTIONS', headers: { origin: 'https://evil.example' } });
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+    const b = makeBatch({ sessionId: 'cors-1', events: [] });
+    const res = await fetch(`${stack.api.url}/api/v1/detections`, {
+      method: 'POST', body: JSON.stringify(b),
+      headers: { origin: 'https://embedder.example', 'content-type': 'application/json', authorization: `Bearer ${TOKENS['device-a']}` },
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('access-control-allow-origin')).toBe('https://embedder.example');
+    expect(res.headers.get('cross-origin-resource-policy')).toBe('cross-origin');
   });
 
   it('clip upload is off by default → 404 with a message', async () => {

@@ -11,6 +11,7 @@ import { registerDetections } from './routes/detections.js';
 import { registerHealth } from './routes/health.js';
 import { registerQueries } from './routes/queries.js';
 import { registerDemo } from './routes/demo.js';
+import { registerCors } from './cors.js';
 import { registerStatic, securityHeaders } from './static.js';
 import { openApiDocument } from './openapi.js';
 
@@ -33,7 +34,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const keys = new ApiKeys(deps.config.apiKeys);
 
   app.addHook('onSend', async (_req, reply, payload) => {
-    securityHeaders(reply);
+    securityHeaders(reply, reply.hasHeader('access-control-allow-origin'));
     return payload;
   });
 
@@ -60,6 +61,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
 
+  registerCors(app, deps.config.corsOrigins);
   registerHealth(app, deps);
   app.get('/api/v1/openapi.json', async () => openApiDocument(deps.config));
   registerDemo(app, deps.config);

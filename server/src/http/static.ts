@@ -27,13 +27,13 @@ export const MIME: Record<string, string> = {
  * page compile WebAssembly (core + ONNX Runtime) without allowing JS eval. COOP + COEP make
  * the page cross-origin isolated, which SharedArrayBuffer (ORT-web threads) requires.
  */
-export function securityHeaders(reply: FastifyReply) {
+export function securityHeaders(reply: FastifyReply, crossOriginAllowed = false) {
   reply.header('content-security-policy',
     "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; " +
     "img-src 'self' data:; style-src 'self'; media-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'");
   reply.header('cross-origin-opener-policy', 'same-origin');
   reply.header('cross-origin-embedder-policy', 'require-corp');
-  reply.header('cross-origin-resource-policy', 'same-origin');
+  if (!crossOriginAllowed) reply.header('cross-origin-resource-policy', 'same-origin');
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
 }
