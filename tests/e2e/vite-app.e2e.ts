@@ -2,7 +2,7 @@
 // brand-new Vite app OFFLINE (npm cache only), built with zero Vite configuration, served with
 // CSP 'self' + COOP/COEP, and run in Chromium with a fake microphone playing a real cry.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { launch, longestClip, RESULTS, ROOT, serve, TMP, toWav, watch, type Served } from './helpers.js';
@@ -88,6 +88,37 @@ document.getElementById('start')!.addEventListener('click', async () => {
       expect(w.foreign).toEqual([]);
     } finally {
       await browser.close();
+    }
+  });
+
+  it('works from a plain <script type="module"> with no bundler', async () => {
+    const site = join(TMP, 'plain-site');
+    mkdirSync(site, { recursive: true });
+    symlinkSync(join(ROOT, 'web/dist'), join(site, 'cryscope'));
+    copyFileSync(toWav(longestClip('scream').path, 'plain-scream.wav', { rate: 44100 }), join(site, 'clip.wav'));
+    // The module lives in its own file: the CSP ('self', no inline scripts) is the production one.
+    writeFileSync(join(site, 'index.html'), '<!doctype html><html><body><script type="module" src="./main.js"></script></body></html>');
+    writeFileSync(join(site, 'main.js'), `import { CryDetector } from './cryscope/index.js';
+try {
+  const detector = await CryDetector.create();
+  const buf = await new OfflineAudioContext(1, 1, 44100).decodeAudioData(await (await fetch('clip.wav')).arrayBuffer());
+  const r = await detector.classify(buf.getChannelData(0), buf.sampleRate);
+  document.body.dataset.label = r.file.label;
+  document.body.dataset.windows = String(r.windows.length);
+} catch (e) { document.body.dataset.error = String(e); }
+`);
+    const plain = await serve(site);
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      await page.goto(plain.url);
+      await page.waitForFunction(() => document.body.dataset.label || document.body.dataset.error, undefined, { timeout: 90_000 });
+      expect(await page.evaluate(() => document.body.dataset.error ?? null)).toBeNull();
+      expect(await page.evaluate(() => document.body.dataset.label)).toBe('scream');
+      expect(Number(await page.evaluate(() => document.body.dataset.windows))).toBeGreaterThan(3);
+    } finally {
+      await browser.close();
+      plain.close();
     }
   });
 });
