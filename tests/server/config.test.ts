@@ -1,0 +1,49 @@
+// Unit tests: configuration is validated at start-up (bad options are rejected with a reason,
+// not logged and ignored), and API keys resolve to devices in constant time.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/src/config.js';
+import { ApiKeys, presentedToken } from '../../server/src/http/auth.js';
+
+describe('loadConfig', () => {
+  it('has documented defaults', () => {
+    const c = loadConfig({ CRYSCOPE_CACHE: '/tmp/cc' });
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', databaseUrl: '', pgliteDir: '/tmp/cc/server/pglite', episodeMinSeconds: 3, clipsEnabled: false, groupMaxInFlight: 1, localActivities: false, corsOrigins: [] });
+  });
+  it('reads keys and options from env, env winning over the JSON file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ port: 9000, episodeMinSeconds: 5, apiKeys: { 'file-token-0123456789': 'dev-f' } }));
+    const c = loadConfig({ CRYSCOPE_SERVER_CONFIG: file, CRYSCOPE_EPISODE_MIN_SECONDS: '2.5', CRYSCOPE_API_KEYS: 'dev-a=tok-a-0123456789ab,dev-b=tok-b-0123456789ab' });
+    expect(c.port).toBe(9000);
+    expect(c.episodeMinSeconds).toBe(2.5);
+    expect(c.apiKeys).toEqual({ 'file-token-0123456789': 'dev-f', 'tok-a-0123456789ab': 'dev-a', 'tok-b-0123456789ab': 'dev-b' });
+  });
+  it('rejects bad values with the variable name', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).toThrow(/PORT must be a number/);
+    expect(() => loadConfig({ CRYSCOPE_EPISODE_MIN_SECONDS: '-1' })).toThrow(/CRYSCOPE_EPISODE_MIN_SECONDS must be a number >= 0/);
+    expect(() => loadConfig({ CRYSCOPE_API_KEYS: 'no-equals-sign' })).toThrow(/expected device=token/);
+    expect(() => loadConfig({ CRYSCOPE_CORS_ORIGINS: 'https://ok.example,not an origin' })).toThrow(/not an origin/);
+    expect(() => loadConfig({ CRYSCOPE_SERVER_CONFIG: '/nonexistent/c.json' })).toThrow(/cannot read config file/);
+  });
+});
+
+describe('ApiKeys', () => {
+  const keys = new ApiKeys({ 'tok-a-0123456789ab': 'dev-a', 'tok-admin-012345678': '*' });
+  it('maps tokens to devices; admin is "*"', () => {
+    expect(keys.authenticate('tok-a-0123456789ab')).toEqual({ deviceId: 'dev-a', admin: false });
+    expect(keys.authenticate('tok-admin-012345678')).toEqual({ deviceId: '*', admin: true });
+    expect(keys.authenticate('tok-a-0123456789aB')).toBeNull();
+  });
+  it('refuses short tokens at start-up', () => {
+    expect(() => new ApiKeys({ short: 'dev' })).toThrow(/shorter than 16/);
+  });
+  it('reads Bearer and X-API-Key headers; a malformed Authorization is an empty (invalid) token', () => {
+    expect(presentedToken({ authorization: 'Bearer abc' })).toBe('abc');
+    expect(presentedToken({ 'x-api-key': 'k' })).toBe('k');
+    expect(presentedToken({ authorization: 'Basic dXNlcjpwYXNz' })).toBe('');
+    expect(presentedToken({})).toBeNull();
+  });
+});
