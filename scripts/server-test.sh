@@ -21,4 +21,6 @@ if [ "$BENCH_SECONDS" != "0" ]; then
   node server/bench/load.mjs --duration "$BENCH_SECONDS" --connections 32
   log "server: load benchmark (${BENCH_SECONDS} s, PostgreSQL, local storage activity)"
   node server/bench/load.mjs --duration "$BENCH_SECONDS" --connections 32 --local
+  log "server: latency at a fixed 100 batches/s (local storage activity)"
+  node server/bench/load.mjs --duration "$BENCH_SECONDS" --connections 32 --local --rate 100
 fi
