@@ -6,6 +6,7 @@ import { LIMITS, batchSchemaV1, validateBatch } from '../../web/src/protocol/ind
 import { deriveEpisodes } from '../../server/src/store/episodes.js';
 import { readClipHeader } from '../../server/src/clips/audio-header.js';
 import { GroupCommitter } from '../../server/src/temporal/group-commit.js';
+import { batchWorkflowId } from '../../server/src/temporal/client.js';
 import { makeBatch } from './helpers/batches.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -142,5 +143,17 @@ describe('GroupCommitter', () => {
   it('passes a failed start to every request of that group', async () => {
     const gc = new GroupCommitter<string, number>(async () => { throw new Error('down'); });
     await expect(Promise.all([gc.submit('a', 'a', 1), gc.submit('b', 'b', 1)])).rejects.toThrow('down');
+  });
+});
+
+describe('batchWorkflowId', () => {
+  const [a, b, c] = ['AAAAAAAA-0000-4000-8000-000000000001', 'aaaaaaaa-0000-4000-8000-000000000002', 'aaaaaaaa-0000-4000-8000-000000000003'];
+  it('names a lone batch by its idempotency key (lower case)', () => {
+    expect(batchWorkflowId([a])).toBe('batch-aaaaaaaa-0000-4000-8000-000000000001');
+  });
+  it('names a group by its exact set: same set, same id (any order); another set sharing the first batch, another id', () => {
+    expect(batchWorkflowId([a, b])).toBe(batchWorkflowId([b, a.toLowerCase()]));
+    expect(batchWorkflowId([a, b])).not.toBe(batchWorkflowId([a, c]));
+    expect(batchWorkflowId([a, b])).toMatch(/^batches-[0-9a-f]{32}-n2$/);
   });
 });

@@ -5,7 +5,21 @@ import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
 import type { ServerConfig } from '../config.js';
 import { GroupCommitter } from './group-commit.js';
 import type { IngestPolicy } from './shared.js';
-import { batchWorkflowId, clipWorkflowId } from './shared.js';
+import { createHash } from 'node:crypto';
+import { clipWorkflowId } from './shared.js';
+
+/**
+ * Workflow id of a group. A lone batch is named by its idempotency key, so Temporal itself
+ * dedupes a re-post. A group is named by a hash of its exact set of batch ids: the same set
+ * again is a true duplicate, while a different set never collides with it (naming a group by
+ * its first batch alone would make a later group [A, C] look like a duplicate of [A, B] and
+ * silently drop C).
+ */
+export function batchWorkflowId(batchIds: string[]): string {
+  if (batchIds.length === 1) return `batch-${batchIds[0].toLowerCase()}`;
+  const h = createHash('sha256').update([...batchIds].map((id) => id.toLowerCase()).sort().join(',')).digest('hex').slice(0, 32);
+  return `batches-${h}-n${batchIds.length}`;
+}
 
 /** Raised when Temporal cannot be reached; the API maps it to 503 + Retry-After. */
 export class TemporalUnavailableError extends Error {}

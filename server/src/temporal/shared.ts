@@ -41,10 +41,4 @@ export interface ClipInput {
   policy: IngestPolicy;
 }
 
-/**
- * Workflow id of a group: a lone batch is named by its idempotency key, so Temporal itself
- * dedupes a re-post; a group by its first batch and size (the database dedupes across groups).
- */
-export const batchWorkflowId = (batchIds: string[]) =>
-  batchIds.length === 1 ? `batch-${batchIds[0].toLowerCase()}` : `batches-${batchIds[0].toLowerCase()}-n${batchIds.length}`;
 export const clipWorkflowId = (clipId: string) => `clip-${clipId.toLowerCase()}`;
