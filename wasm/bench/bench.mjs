@@ -208,9 +208,13 @@ for (const w of workloads) {
   const v = new Float32Array([0.6, 0.3, 0.1]);
   let t = 0;
   const updates = 20000;
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < updates; i++) d.update({ time: (t += 0.5), yamnet: y, wav2vec2: v });
-  const nsPerUpdate = Number(process.hrtime.bigint() - t0) / updates;
+  let best = Infinity;
+  for (let b = 0; b < batches; b++) {
+    const t0 = cpuSeconds();
+    for (let i = 0; i < updates; i++) d.update({ time: (t += 0.5), yamnet: y, wav2vec2: v });
+    best = Math.min(best, cpuSeconds() - t0);
+  }
+  const nsPerUpdate = (best * 1e9) / updates;
   d.delete();
   wasm.decider_update = { ns_per_update: nsPerUpdate };
   rows.push({ label: 'decider_update (per update, 2/s)', perUpdate: nsPerUpdate });
