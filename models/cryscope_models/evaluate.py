@@ -31,19 +31,33 @@ def run_yamnet(sess, waves: list[np.ndarray]) -> dict:
     return out
 
 
-def w2v_inputs(waves: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def w2v_inputs(waves: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """All Wav2Vec2 windows of the clips (list: a short clip's window is shorter), owner, end sample."""
     xs, owner, end = [], [], []
     for i, w in enumerate(waves):
         x, starts = wav2vec2_windows(w)
-        xs.append(x); owner += [i] * len(x); end += [s + WAV2VEC2_WINDOW for s in starts]
-    return np.concatenate(xs), np.array(owner), np.array(end)
+        xs += x; owner += [i] * len(x); end += [s + len(v) for s, v in zip(starts, x)]
+    return xs, np.array(owner), np.array(end)
+
+
+def predict_by_length(fn, xs: list[np.ndarray], batch: int = 16) -> np.ndarray:
+    """Runs fn([B,T] float32) -> [B,3] on windows grouped by length (no padding enters the model)."""
+    out = np.zeros((len(xs), 3), np.float32)
+    by_len: dict[int, list[int]] = {}
+    for k, x in enumerate(xs):
+        by_len.setdefault(len(x), []).append(k)
+    for idx in by_len.values():
+        for i in range(0, len(idx), batch):
+            b = idx[i:i + batch]
+            out[b] = fn(np.stack([xs[k] for k in b]))
+    return out
 
 
 def run_w2v(sessions: dict, waves: list[np.ndarray]) -> dict:
-    x, owner, end = w2v_inputs(waves)
+    xs, owner, end = w2v_inputs(waves)
     out = {"owner": owner, "end": end}
     for name, sess in sessions.items():
-        out[name] = run_batched(sess, "input_values", x, ["probs"], batch=16)["probs"]
+        out[name] = predict_by_length(lambda x: sess.run(["probs"], {"input_values": x})[0], xs)
     return out
 
 

@@ -59,24 +59,37 @@ def clip_patches(wave: np.ndarray) -> np.ndarray:
 
 
 def window_starts(n: int, win: int, hop: int = HOP) -> list[int]:
-    """Streaming-style windows covering a clip: every `hop` samples; the last one end-aligned.
+    """Regular windows fully inside a clip: every `hop` samples (none if the clip is shorter than `win`)."""
+    return list(range(0, n - win + 1, hop)) if n >= win else []
 
-    A clip shorter than `win` gets one window at 0 (callers pad or use it as is).
-    """
-    if n <= win:
-        return [0]
-    starts = list(range(0, n - win + 1, hop))
-    if starts[-1] + win < n:
-        starts.append(n - win)
-    return starts
+
+def yamnet_window_starts(n: int, hop: int = HOP) -> list[int]:
+    """The core's StreamFrontEnd rule: the stream is zero-padded like YAMNet's pad_waveform with our hop
+    (to 15600, then up to 15600 + k*hop) and windows start every hop."""
+    total = YAMNET_WINDOW if n <= YAMNET_WINDOW else YAMNET_WINDOW + -(-(n - YAMNET_WINDOW) // hop) * hop
+    return window_starts(total, YAMNET_WINDOW, hop)
 
 
 def yamnet_windows(wave: np.ndarray, hop: int = HOP) -> np.ndarray:
-    """[W, 96, 64] patches of 15600-sample windows (zero-padded at the end if the clip is short)."""
-    if len(wave) < YAMNET_WINDOW:
-        wave = np.pad(wave, (0, YAMNET_WINDOW - len(wave)))
-    out = [log_mel(wave[s:s + YAMNET_WINDOW]) for s in window_starts(len(wave), YAMNET_WINDOW, hop)]
-    return np.stack(out).astype(np.float32)
+    """[W, 96, 64] patches of the 15600-sample windows of yamnet_window_starts (zero padding at the end)."""
+    starts = yamnet_window_starts(len(wave), hop)
+    padded = np.pad(wave, (0, max(0, starts[-1] + YAMNET_WINDOW - len(wave))))
+    return np.stack([log_mel(padded[s:s + YAMNET_WINDOW]) for s in starts]).astype(np.float32)
+
+
+MIN_WAV2VEC2_SAMPLES = 400  # the core's shortest Wav2Vec2 window (its first conv's receptive field)
+
+
+def wav2vec2_window_spans(n: int, win: int = 32000, hop: int = HOP) -> list[tuple[int, int]]:
+    """The core's rule: regular windows every hop; if they do not reach the end, one end-aligned tail
+    window of min(win, n) samples (so a clip shorter than `win` is one window of the whole clip, not
+    padded). Returns (start, length) pairs."""
+    spans = [(s, win) for s in window_starts(n, win, hop)]
+    last_end = spans[-1][0] + win if spans else 0
+    if last_end < n:
+        length = min(win, n)
+        spans.append((n - length, max(length, MIN_WAV2VEC2_SAMPLES)))
+    return spans
 
 
 def normalize_wav2vec2(x: np.ndarray) -> np.ndarray:
@@ -85,13 +98,11 @@ def normalize_wav2vec2(x: np.ndarray) -> np.ndarray:
     return ((x - x.mean()) / np.sqrt(x.var() + 1e-7)).astype(np.float32)
 
 
-def wav2vec2_windows(wave: np.ndarray, win: int = 32000, hop: int = HOP) -> tuple[np.ndarray, list[int]]:
-    """[W, win] normalised windows (short clips zero-padded at the end first) and their start samples."""
-    if len(wave) < win:
-        wave = np.pad(wave, (0, win - len(wave)))
-    starts = window_starts(len(wave), win, hop)
-    return np.stack([normalize_wav2vec2(wave[s:s + win]) for s in starts]), starts
-
-
-def yamnet_window_starts(n: int, hop: int = HOP) -> list[int]:
-    return window_starts(max(n, YAMNET_WINDOW), YAMNET_WINDOW, hop)
+def wav2vec2_windows(wave: np.ndarray, win: int = 32000, hop: int = HOP) -> tuple[list[np.ndarray], list[int]]:
+    """Normalised windows (variable length only for a short clip's single window) and their starts."""
+    spans = wav2vec2_window_spans(len(wave), win, hop)
+    out = []
+    for s, length in spans:
+        x = wave[s:s + length]
+        out.append(normalize_wav2vec2(np.pad(x, (0, length - len(x)))))
+    return out, [s for s, _ in spans]

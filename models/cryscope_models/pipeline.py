@@ -285,7 +285,8 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     export(w2v, out / "wav2vec2.onnx")
     quantize_int8(out / "wav2vec2.onnx", out / "wav2vec2.int8.onnx")
     s32 = session(str(out / "wav2vec2.onnx"), threads); s8 = session(str(out / "wav2vec2.int8.onnx"), threads)
-    probe_x = xv[:: max(1, len(xv) // 64)][:64]
+    full = [x for x in xv if len(x) == WAV2VEC2_WINDOW]
+    probe_x = np.stack(full[:: max(1, len(full) // 64)][:64])
     pt = torch_probs(w2v, probe_x)
     p32 = s32.run(["probs"], {"input_values": probe_x})[0]
     p8 = s8.run(["probs"], {"input_values": probe_x})[0]

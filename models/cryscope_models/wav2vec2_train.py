@@ -33,13 +33,12 @@ def _inputs(x: np.ndarray, rng: np.random.Generator | None) -> torch.Tensor:
     return torch.from_numpy(normalize_batch(x.astype(np.float32)))
 
 
-def predict_windows(model, windows: np.ndarray, batch: int = 32) -> np.ndarray:
+def predict_windows(model, windows: list[np.ndarray], batch: int = 32) -> np.ndarray:
+    from .evaluate import predict_by_length
     model.eval()
-    out = []
     with torch.no_grad():
-        for i in range(0, len(windows), batch):
-            out.append(torch.softmax(model(torch.from_numpy(windows[i:i + batch])).logits, -1).numpy())
-    return np.concatenate(out)
+        return predict_by_length(lambda x: torch.softmax(model(torch.from_numpy(x)).logits, -1).numpy(),
+                                 windows, batch)
 
 
 def evaluate(model, val: dict) -> dict:

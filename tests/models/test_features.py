@@ -17,12 +17,24 @@ def test_mel_matrix_matches_npz_constant(weights):
     assert np.abs(features.hann_periodic() - weights["frontend/hann_window"]).max() < 1e-6
 
 
-def test_window_starts_cover_clip_at_hop():
-    assert features.window_starts(10000, 15600) == [0]
-    s = features.window_starts(40000, 15600, 8000)
-    assert s[:3] == [0, 8000, 16000]
-    assert s[-1] + 15600 == 40000  # the tail is covered by an end-aligned window
-    assert features.yamnet_windows(np.zeros(40000, np.float32)).shape == (len(s), 96, 64)
+def test_yamnet_windows_follow_the_core_stream_rule():
+    # pad like pad_waveform with hop 8000: 40000 samples -> 15600 + 4*8000 = 47600 -> starts 0..32000
+    assert features.yamnet_window_starts(10000) == [0]
+    assert features.yamnet_window_starts(15600) == [0]
+    assert features.yamnet_window_starts(40000) == [0, 8000, 16000, 24000, 32000]
+    x = np.random.default_rng(0).standard_normal(40000).astype(np.float32)
+    p = features.yamnet_windows(x)
+    assert p.shape == (5, 96, 64)
+    assert np.allclose(p[1], features.log_mel(x[8000:23600]))
+    assert np.allclose(p[-1], features.log_mel(np.pad(x[32000:], (0, 7600))))  # zero padding at the end
+
+
+def test_wav2vec2_windows_follow_the_core_stream_rule():
+    assert features.wav2vec2_window_spans(40000) == [(0, 32000), (8000, 32000)]
+    assert features.wav2vec2_window_spans(45000) == [(0, 32000), (8000, 32000), (13000, 32000)]  # end-aligned tail
+    assert features.wav2vec2_window_spans(20000) == [(0, 20000)]  # short clip: whole clip, unpadded
+    xs, starts = features.wav2vec2_windows(np.random.default_rng(1).standard_normal(20000).astype(np.float32))
+    assert len(xs) == 1 and xs[0].shape == (20000,) and starts == [0]
 
 
 def test_normalize_wav2vec2_is_zero_mean_unit_variance():

@@ -1,0 +1,37 @@
+"""The evaluation path (the product's windowing + file rule) on real clips with small stand-in heads."""
+import numpy as np
+import torch
+
+from cryscope_models import yamnet_onnx
+from cryscope_models.evaluate import episodes, false_alarms_per_hour, model_file_probs, run_all, summaries
+from cryscope_models.fusion import fit
+from cryscope_models.ort_util import session
+from cryscope_models.wav2vec2_export import export
+from cryscope_models.wav2vec2_model import TINY, build_model, make_config
+
+
+def test_run_all_pairs_windows_and_summarises(weights, sample_waves, tmp_path):
+    torch.manual_seed(0)
+    export(build_model(config=make_config(**TINY)), tmp_path / "w.onnx")
+    ys = session(yamnet_onnx.build(weights, yamnet_onnx.identity_head()).SerializeToString())
+    ws = session(str(tmp_path / "w.onnx"))
+    waves = [sample_waves["cry"], sample_waves["scream"][:20000], sample_waves["normal"]]  # one < 2 s
+    co = run_all(ys, {"wav2vec2_int8": ws}, waves, np.array([0, 1, 2]))
+    assert set(np.unique(co.w2v["owner"])) == {0, 1, 2}
+    assert np.sum(co.w2v["owner"] == 1) == 1                   # the short clip: one whole-clip window
+    assert np.all(co.yam["owner"][co.pair] == co.w2v["owner"])  # fused pairs never cross files
+    cfg, _ = fit(co.yam["probs"][co.pair], co.w2v["wav2vec2_int8"], co.y[co.w2v["owner"]], co.w2v["owner"], co.y)
+    fps = model_file_probs(co, cfg)
+    assert all(p.shape == (3, 3) and np.allclose(p.sum(1), 1, atol=1e-5) for p in fps.values())
+    s = summaries(co, cfg)
+    assert s["yamnet"]["n"] == 3 and "fusion_logistic" in s
+
+
+def test_episode_counting_uses_hysteresis_and_min_duration():
+    seq = np.array([0.1, 0.9, 0.9, 0.9, 0.5, 0.9, 0.1, 0.1, 0.9, 0.1, 0.1])
+    # alpha=1 (no smoothing): one long episode (0.5 stays above off=0.4), one single-window blip
+    assert episodes(seq, on=0.6, off=0.4, alpha=1.0, min_windows=2) == 1
+    assert episodes(seq, on=0.6, off=0.4, alpha=1.0, min_windows=1) == 2
+    fa = false_alarms_per_hour(np.stack([seq, np.zeros_like(seq), 1 - seq], 1), np.zeros(len(seq), int),
+                               np.array([3600.0]), {"cry": {"on": 0.6, "off": 0.4}, "scream": {"on": 0.6, "off": 0.4}})
+    assert fa["cry"] == 1 and fa["scream"] == 0 and fa["per_hour"] == 1.0
