@@ -2,6 +2,10 @@
 // per-class independence, bad time and bad configs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -205,4 +209,69 @@ TEST(Events, RejectsBadConfigs) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("thresholds.cry.off"), std::string::npos) << e.what();
   }
+}
+
+// Randomised invariants over many configurations and noisy probability traces (fixed seed):
+// events alternate onset/offset per class, an offset closes the preceding onset's episode, onsets
+// respect min duration (measured at emission) and cooldown, peak/mean are consistent, and flush
+// closes whatever is open.
+TEST(Events, RandomisedInvariants) {
+  std::uint32_t seed = 2024;
+  auto rnd = [&seed] {
+    seed = seed * 1664525u + 1013904223u;
+    return static_cast<double>(seed >> 8) / 16777216.0;
+  };
+  std::size_t total_events = 0;
+  for (int config = 0; config < 200; ++config) {
+    EventDetectorConfig c;
+    for (auto& h : c.thresholds) {
+      h.on = 0.3 + 0.6 * rnd();
+      h.off = h.on * rnd();
+    }
+    c.min_duration_s = std::floor(rnd() * 5) * 0.5;  // 0 .. 2 s
+    c.cooldown_s = std::floor(rnd() * 5) * 0.5;
+    EventDetector d(c);
+    struct Open { bool open = false; double start = 0; double onset_time = 0; };
+    std::array<Open, kNumEventClasses> open{};
+    std::array<double, kNumEventClasses> last_offset{-1e9, -1e9};
+    double p[2] = {0.5, 0.5};
+    double t = 0;
+    for (int i = 0; i < 300; ++i) {
+      t += 0.5;
+      for (double& v : p) v = std::clamp(v + (rnd() - 0.5) * 0.5, 0.0, 1.0);  // random walk
+      for (const Event& e : d.update(t, Probs{p[0], p[1], 0.0})) {
+        ++total_events;
+        Open& o = open[e.label];
+        const Hysteresis& h = c.thresholds[e.label];
+        EXPECT_LE(e.start, t);
+        EXPECT_GE(e.peak, h.on - 1e-12);  // an episode reached `on`
+        EXPECT_GE(e.peak + 1e-12, e.mean);
+        EXPECT_GE(e.mean, h.off - 1e-12);  // every window in an episode is ≥ off
+        if (e.type == EventType::kOnset) {
+          ASSERT_FALSE(o.open) << "two onsets in a row";
+          EXPECT_GE(t - e.start, c.min_duration_s - 1e-9);
+          EXPECT_GE(e.start, last_offset[e.label] + c.cooldown_s - 1e-9);  // cooldown respected
+          o = {true, e.start, t};
+        } else {
+          ASSERT_TRUE(o.open) << "offset without onset";
+          EXPECT_DOUBLE_EQ(e.start, o.start);
+          ASSERT_TRUE(e.end.has_value());
+          EXPECT_DOUBLE_EQ(*e.end, t);
+          EXPECT_LT(p[e.label], h.off);  // it ended because p fell below off
+          o.open = false;
+          last_offset[e.label] = t;
+        }
+      }
+    }
+    const auto flushed = d.flush(t + 0.25);
+    std::size_t still_open = 0;
+    for (const Open& o : open) still_open += o.open ? 1 : 0;
+    EXPECT_EQ(flushed.size(), still_open);
+    for (const Event& e : flushed) {
+      EXPECT_EQ(e.type, EventType::kOffset);
+      EXPECT_DOUBLE_EQ(e.start, open[e.label].start);
+      EXPECT_DOUBLE_EQ(*e.end, t + 0.25);
+    }
+  }
+  EXPECT_GT(total_events, 1000u);  // the traces really exercise the detector
 }
