@@ -51,7 +51,7 @@ export interface CryDetectorOptions {
   verifySha256?: boolean;
   /** Keep downloaded models in Cache Storage so later visits work offline. Default true. */
   cacheModels?: boolean;
-  /** Seconds between YAMNet windows (window is fixed at 0.975 s). Default 0.5, range 0.1–2. */
+  /** Seconds between YAMNet windows (window is fixed at 0.975 s). Default 0.5, range 0.1–0.975 (no gaps). */
   yamnetHopSeconds?: number;
   /** Wav2Vec2 window length in seconds. Default 2.0, range 1–15. */
   wav2vec2WindowSeconds?: number;
@@ -261,7 +261,7 @@ export function resolveOptions(input: CryDetectorOptions = {}): ResolvedOptions 
     wav2vec2Precision: precision,
     verifySha256: bool(p, 'verifySha256', input.verifySha256, true),
     cacheModels: bool(p, 'cacheModels', input.cacheModels, true),
-    yamnetHopSeconds: num(p, 'yamnetHopSeconds', input.yamnetHopSeconds, 0.1, 2, 0.5),
+    yamnetHopSeconds: num(p, 'yamnetHopSeconds', input.yamnetHopSeconds, 0.1, 0.975, 0.5),
     wav2vec2WindowSeconds: num(p, 'wav2vec2WindowSeconds', input.wav2vec2WindowSeconds, 1, 15, 2.0),
     wav2vec2HopSeconds: num(p, 'wav2vec2HopSeconds', input.wav2vec2HopSeconds, 0.1, 15, 0.5),
     fusionMethod: input.fusionMethod,

@@ -28,7 +28,7 @@ describe('resolveOptions', () => {
     } catch (e) { err = e as OptionsError; }
     expect(err).toBeInstanceOf(OptionsError);
     const text = err!.problems.join('\n');
-    expect(text).toMatch(/yamnetHopSeconds must be between 0.1 and 2, got 0/);
+    expect(text).toMatch(/yamnetHopSeconds must be between 0.1 and 0.975, got 0/);
     expect(text).toMatch(/thresholds.cry.off \(0.5\) must be below thresholds.cry.on \(0.3\)/);
     expect(text).toMatch(/fusionMethod must be one of/);
     expect(text).toMatch(/unknown model "clap"/);
