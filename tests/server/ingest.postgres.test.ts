@@ -1,6 +1,6 @@
 // Integration: API and worker as separate processes on a real Temporal dev server and a real
 // PostgreSQL server. Happy path, queries, duplicates, bad input, alerts, static files.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
   receiver?.close();
+  rmSync(staticDir, { recursive: true, force: true });
 });
 
 describe('ingest → Temporal → PostgreSQL', () => {
