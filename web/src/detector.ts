@@ -229,6 +229,14 @@ export class CryDetector extends Emitter<DetectorEvents> {
         this.ownStream = stream;
       }
       if (!stream.getAudioTracks().length) throw new CryDetectorError('no-device', 'The media stream has no audio track.');
+      // A microphone unplugged (or revoked) mid-session ends its track: say so and stop cleanly.
+      for (const t of stream.getAudioTracks()) {
+        t.addEventListener('ended', () => {
+          if (this._state !== 'listening' && this._state !== 'paused') return;
+          this.fail(new CryDetectorError('no-device', 'The microphone was disconnected or access was revoked.'));
+          void this.stop();
+        }, { once: true });
+      }
       const ctx = new AudioContext({ latencyHint: 'interactive' }); // device's own rate
       this.ctx = ctx;
       this.sampleRate = ctx.sampleRate;

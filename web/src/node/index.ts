@@ -29,10 +29,17 @@ function findUp(rel: string, from = here): string | undefined {
   return undefined;
 }
 
+/** The bundled copy next to this file when running from the package's dist/ (not from source). */
+function bundled(rel: string): string | undefined {
+  const p = join(here, rel);
+  return existsSync(p) ? p : undefined;
+}
+
 /** Default models folder: CRYSCOPE_MODELS_DIR, the package's bundled models, else <repo>/models/build. */
 export function defaultModelsDir(): string {
   if (process.env.CRYSCOPE_MODELS_DIR) return resolve(process.env.CRYSCOPE_MODELS_DIR);
-  const found = findUp('dist/models/manifest.json') ?? findUp('models/build/manifest.json');
+  // From source (tests, repo checkout) prefer the freshly built models over a possibly stale dist copy.
+  const found = bundled('models/manifest.json') ?? findUp('models/build/manifest.json') ?? findUp('dist/models/manifest.json');
   if (!found) throw new Error('no models found: build them (bash scripts/models-setup.sh) or pass modelsDir');
   return dirname(found);
 }
@@ -41,7 +48,7 @@ let corePromise: Promise<CryscopeCore> | undefined;
 /** Loads the WASM core once: the package's dist/core, else <repo>/wasm/dist. */
 export function loadCore(): Promise<CryscopeCore> {
   corePromise ??= (async () => {
-    const p = process.env.CRYSCOPE_CORE_MJS ?? findUp('dist/core/cryscope_core.mjs') ?? findUp('wasm/dist/cryscope_core.mjs');
+    const p = process.env.CRYSCOPE_CORE_MJS ?? bundled('core/cryscope_core.mjs') ?? findUp('wasm/dist/cryscope_core.mjs') ?? findUp('dist/core/cryscope_core.mjs');
     if (!p) throw new Error('the WASM core is missing: build it (bash scripts/wasm-setup.sh)');
     const mod = (await import(pathToFileURL(p).href)) as { default: CreateCore };
     return mod.default();
