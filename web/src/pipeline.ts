@@ -198,9 +198,17 @@ export class FramePipeline {
   }
 
   private lastTime = 0;
+  /** True while finish() emits the tail: the latest result of every model is used (stream ended). */
+  private final = false;
 
   /** Emits decisions for every tick all active models agree is complete. Returns the last decision time. */
   private emitReady(out: PipelineEvent[], final: boolean): number {
+    this.final = final;
+    if (final) {
+      // The front-end's flush may add windows that end before the last decision (e.g. the one
+      // Wav2Vec2 window of a clip shorter than its window). Decide them once more after it.
+      for (const t of this.tracks.values()) for (const r of t.queue) if (r.tick <= this.emittedTick) r.tick = this.emittedTick + 1;
+    }
     for (;;) {
       // Next candidate: the smallest tick after the last decision that some model has a window for.
       let k = Infinity;
@@ -225,8 +233,9 @@ export class FramePipeline {
     const used: Partial<Record<ModelName, ModelResult>> = {};
     for (const [m, t] of this.tracks) {
       while (t.queue.length && t.queue[0].tick <= k) t.latest = t.queue.shift()!;
-      // Carry a result forward only within the model's own hop; older means stale.
-      if (t.latest && k - t.latest.tick < t.step) {
+      // Carry a result forward only within the model's own hop; older means stale — except at the
+      // end of the stream, where each model's last word is the freshest there will be.
+      if (t.latest && (k - t.latest.tick < t.step || this.final)) {
         used[m] = t.latest;
         start = Math.min(start, t.latest.start);
         if (t.latest.tick === k) end = Math.max(end, t.latest.end);
@@ -235,6 +244,7 @@ export class FramePipeline {
     this.emittedTick = k;
     if (!used.yamnet && !used.wav2vec2) return;
     if (end === -Infinity) end = k * this.hop;
+    end = Math.max(end, this.lastTime); // the Decider needs non-decreasing time
     const d: DeciderOutput = this.deps.decider.update({
       time: end,
       yamnet: used.yamnet ? Float32Array.from(used.yamnet.probs) : null,

@@ -32,6 +32,12 @@ export class FakeFrontEnd implements FrontEndLike {
       else { make('wav2vec2', this.nextW, this.cfg.wWin); this.nextW += this.cfg.wHop; }
     }
     if (flush && this.cfg.yamnet && this.nextY < n) { make('yamnet', this.nextY, this.cfg.yWin); this.nextY = n; }
+    // Like the core: an end-aligned Wav2Vec2 tail window of min(window, stream) samples.
+    if (flush && this.cfg.wav2vec2 && (this.nextW === 0 || this.nextW - this.cfg.wHop + this.cfg.wWin < n)) {
+      const len = Math.min(this.cfg.wWin, n);
+      make('wav2vec2', n - len, len);
+      this.nextW = n;
+    }
   }
   pop() { return this.queue.shift() ?? null; }
   flush() { this.scan(true); }

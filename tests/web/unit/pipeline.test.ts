@@ -123,6 +123,18 @@ describe('FramePipeline', () => {
     await expect(p.process(signal([[1, 0]]))).resolves.toBeDefined();
   });
 
+  it('uses the Wav2Vec2 tail window of a clip shorter than its window (flush)', async () => {
+    const { p, decider } = make();
+    const evs = (await feed(p, signal([[1.2, 1]]))).concat(await p.finish());
+    const wins = evs.filter((e) => e.type === 'window').map((e) => (e as any).window);
+    expect(wins.some((w) => w.wav2vec2)).toBe(true);
+    const last = decider.inputs.at(-1)!;
+    expect(last.wav2vec2).not.toBeNull();
+    expect(last.yamnet).not.toBeNull(); // fused with YAMNet's last result, not alone
+    const times = decider.inputs.map((i) => i.time);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
   it('needs at least one model', () => {
     expect(() => new FramePipeline({ frontEnd: new FakeFrontEnd(), decider: new FakeDecider(), models: {}, timing })).toThrow(/at least one model/);
   });
