@@ -287,10 +287,18 @@ export function argmax(p: ArrayLike<number>): number {
 
 const LABEL_OF = ['cry', 'scream', 'normal'] as const;
 
-/** Per-file summary: prediction = argmax of the mean fused probability over windows (issue 4). */
+/**
+ * Per-file summary: prediction = argmax of the mean fused probability over windows (issue 4).
+ * The ensemble mean uses the windows where every model contributed (when there are any): the
+ * first hops of a clip, before Wav2Vec2's first window is full, are YAMNet alone and would
+ * otherwise count as "fused". This matches the models' Python evaluation (fusion per window pair).
+ * Each model's own mean uses all of its windows.
+ */
 export function summarize(windows: WindowResult[]): FileSummary {
   if (windows.length === 0) throw new Error('no usable audio: the clip produced no analysis windows');
-  const ensemble = mean3(windows.map((w) => w.fused));
+  const most = Math.max(...windows.map((w) => w.models.length));
+  const full = windows.filter((w) => w.models.length === most);
+  const ensemble = mean3(full.map((w) => w.fused));
   const models: FileSummary['models'] = { ensemble };
   const y = windows.filter((w) => w.yamnet).map((w) => w.yamnet!);
   const v = windows.filter((w) => w.wav2vec2).map((w) => w.wav2vec2!);

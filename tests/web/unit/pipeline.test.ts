@@ -151,6 +151,14 @@ describe('classifyClip / summarize', () => {
     expect(r.windows.length).toBeGreaterThan(5);
   });
 
+  it('averages the ensemble over windows where both models contributed', () => {
+    const w = (models: string[], fused: [number, number, number]) => ({ start: 0, end: 1, fused, smoothed: fused, method: 'mean', models: models as any });
+    const s = summarize([w(['yamnet'], [1, 0, 0]), w(['yamnet', 'wav2vec2'], [0, 0, 1]), w(['yamnet', 'wav2vec2'], [0, 0.5, 0.5])]);
+    expect(s.probs).toEqual([0, 0.25, 0.75]);
+    expect(s.label).toBe('normal');
+    expect(summarize([w(['yamnet'], [0.2, 0.7, 0.1])]).label).toBe('scream');
+  });
+
   it('gives clear errors for unusable clips', async () => {
     expect(() => checkClip(new Float32Array(0), 16000)).toThrow(/empty/);
     expect(() => checkClip(new Float32Array(10), 1000)).toThrow(/sampleRate/);
