@@ -300,8 +300,10 @@ export function summarize(windows: WindowResult[]): FileSummary {
   const full = windows.filter((w) => w.models.length === most);
   const ensemble = mean3(full.map((w) => w.fused));
   const models: FileSummary['models'] = { ensemble };
-  const y = windows.filter((w) => w.yamnet).map((w) => w.yamnet!);
-  const v = windows.filter((w) => w.wav2vec2).map((w) => w.wav2vec2!);
+  // A model's result can appear in several decisions (carried forward between its hops, or reused
+  // at the end of a clip); the pipeline passes the same array object, so count each result once.
+  const y = [...new Set(windows.filter((w) => w.yamnet).map((w) => w.yamnet!))];
+  const v = [...new Set(windows.filter((w) => w.wav2vec2).map((w) => w.wav2vec2!))];
   if (y.length) models.yamnet = mean3(y);
   if (v.length) models.wav2vec2 = mean3(v);
   return { label: LABEL_OF[argmax(ensemble)], probs: ensemble, models };

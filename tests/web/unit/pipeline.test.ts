@@ -157,6 +157,11 @@ describe('classifyClip / summarize', () => {
     expect(s.probs).toEqual([0, 0.25, 0.75]);
     expect(s.label).toBe('normal');
     expect(summarize([w(['yamnet'], [0.2, 0.7, 0.1])]).label).toBe('scream');
+    // A result carried into two decisions counts once in its model's mean.
+    const a: [number, number, number] = [1, 0, 0];
+    const b: [number, number, number] = [0, 1, 0];
+    const m = summarize([{ ...w(['yamnet'], a), yamnet: a }, { ...w(['yamnet'], a), yamnet: a }, { ...w(['yamnet'], b), yamnet: b }]);
+    expect(m.models.yamnet).toEqual([0.5, 0.5, 0]);
   });
 
   it('gives clear errors for unusable clips', async () => {
