@@ -5,7 +5,7 @@
 #include <string>
 
 #include "cryscope/errors.hpp"
-#include "kissfft.hh"
+#include "real_fft.hpp"
 
 namespace cryscope {
 namespace {
@@ -56,7 +56,7 @@ struct LogMel::Impl {
   std::vector<double> window;  // [400]
   std::vector<double> mel;     // [257 × 64]
   std::vector<Band> bands;     // sparse view of mel, per band
-  kissfft<double> fft{yamnet::kFftLength / 2, false};  // real FFT of 512 via a 256-point complex FFT
+  RealFftMagnitude fft{yamnet::kFftLength};  // |rfft| of 512 (KissFFT)
 
   Impl() {
     using namespace yamnet;
@@ -87,11 +87,7 @@ struct LogMel::Impl {
     using namespace yamnet;
     for (int n = 0; n < kWindowLength; ++n) buf[n] = static_cast<double>(x[n]) * window[n];
     for (int n = kWindowLength; n < kFftLength; ++n) buf[n] = 0.0;
-    fft.transform_real(buf.data(), spec.data());
-    // transform_real packs DC in spec[0].real() and Nyquist in spec[0].imag().
-    mag[0] = std::fabs(spec[0].real());
-    mag[kFftLength / 2] = std::fabs(spec[0].imag());
-    for (int k = 1; k < kFftLength / 2; ++k) mag[k] = std::abs(spec[k]);
+    fft.magnitude(buf.data(), spec.data(), mag.data());
     for (int b = 0; b < kMelBands; ++b) {
       const Band& band = bands[b];
       double s = 0.0;
