@@ -297,11 +297,14 @@ export class CryDetector extends Emitter<DetectorEvents> {
       sessionStartedAt: new Date().toISOString(), models: this.info.versions, store, maxWindows: o.maxBatchWindows,
       onStatus: (s) => this.emit('backend', s),
     });
-    this.postTimer = setInterval(() => void this.poster?.flush(), o.batchIntervalSeconds * 1000);
+    // A storage failure (e.g. IndexedDB blocked in a private window) must not break detection.
+    this.postTimer = setInterval(() => {
+      this.poster?.flush().catch((e) => this.emit('warning', `could not queue results for the backend: ${e instanceof Error ? e.message : e}`));
+    }, o.batchIntervalSeconds * 1000);
     if (typeof addEventListener === 'function') addEventListener('online', this.onOnline);
   }
 
-  private onOnline = () => void this.poster?.sendQueued();
+  private onOnline = () => void this.poster?.sendQueued().catch(() => undefined);
 
   pause(): void {
     if (this._state !== 'listening') return;
