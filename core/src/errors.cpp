@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "cryscope/format.hpp"
+
 namespace cryscope {
 
 Error::Error(const std::string& message) : std::runtime_error(message) {}
@@ -24,7 +26,7 @@ void require_valid_audio(const float* samples, std::size_t count, const char* wh
     }
     if (std::fabs(samples[i]) > kMaxSampleMagnitude) {
       throw AudioError(std::string(what) + ": sample " + std::to_string(i) + " of " + std::to_string(count) +
-                       " has magnitude " + std::to_string(std::fabs(samples[i])) +
+                       " has magnitude " + format_number(std::fabs(samples[i])) +
                        " > 1e9; audio is expected in [-1, 1] (chunk rejected, state unchanged)");
     }
   }

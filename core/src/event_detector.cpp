@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "cryscope/errors.hpp"
+#include "cryscope/format.hpp"
 
 namespace cryscope {
 namespace {
@@ -14,8 +15,6 @@ namespace {
 constexpr double kTimeEps = 1e-9;
 // Upper bound for durations: an hour is far beyond any sensible setting and keeps arithmetic sane.
 constexpr double kMaxDurationS = 3600.0;
-
-std::string num(double v) { return std::to_string(v); }
 
 }  // namespace
 
@@ -38,18 +37,18 @@ void EventDetectorConfig::validate() const {
     const Hysteresis& h = thresholds[k];
     const std::string where = std::string("thresholds.") + kLabels[k];
     if (!std::isfinite(h.on) || h.on <= 0.0 || h.on > 1.0) {
-      throw ConfigError(where + ".on must be a probability in (0, 1], got " + num(h.on));
+      throw ConfigError(where + ".on must be a probability in (0, 1], got " + format_number(h.on));
     }
     if (!std::isfinite(h.off) || h.off < 0.0 || h.off >= h.on) {
-      throw ConfigError(where + ".off must be in [0, on) = [0, " + num(h.on) + "), got " + num(h.off) +
+      throw ConfigError(where + ".off must be in [0, on) = [0, " + format_number(h.on) + "), got " + format_number(h.off) +
                         " (hysteresis needs off < on)");
     }
   }
   if (!std::isfinite(min_duration_s) || min_duration_s < 0.0 || min_duration_s > kMaxDurationS) {
-    throw ConfigError("minDurationSeconds must be in [0, 3600] seconds, got " + num(min_duration_s));
+    throw ConfigError("minDurationSeconds must be in [0, 3600] seconds, got " + format_number(min_duration_s));
   }
   if (!std::isfinite(cooldown_s) || cooldown_s < 0.0 || cooldown_s > kMaxDurationS) {
-    throw ConfigError("cooldownSeconds must be in [0, 3600] seconds, got " + num(cooldown_s));
+    throw ConfigError("cooldownSeconds must be in [0, 3600] seconds, got " + format_number(cooldown_s));
   }
 }
 
@@ -63,10 +62,10 @@ void EventDetector::reset() {
 
 void EventDetector::check_time(double time, const char* what) const {
   if (!std::isfinite(time)) {
-    throw Error(std::string(what) + ": time must be a finite number of seconds, got " + num(time));
+    throw Error(std::string(what) + ": time must be a finite number of seconds, got " + format_number(time));
   }
   if (has_time_ && time < last_time_) {
-    throw Error(std::string(what) + ": time went backwards (" + num(time) + " s after " + num(last_time_) +
+    throw Error(std::string(what) + ": time went backwards (" + format_number(time) + " s after " + format_number(last_time_) +
                 " s); times must be non-decreasing stream seconds (call reset() for a new stream)");
   }
 }

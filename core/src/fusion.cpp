@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <utility>
 
 #include "cryscope/errors.hpp"
+#include "cryscope/format.hpp"
 #include "cryscope/json.hpp"
 
 namespace cryscope {
@@ -17,14 +17,6 @@ constexpr std::array<FusionMethod, 5> kAllMethods = {
 
 // Slack for values marginally outside [0,1] from float rounding (e.g. 1.0000001f).
 constexpr double kRangeSlack = 1e-6;
-
-std::string fmt(double v) {
-  if (std::isnan(v)) return "NaN";
-  std::ostringstream os;
-  os.precision(9);
-  os << v;
-  return os.str();
-}
 
 std::size_t argmax(const Probs& p) {
   // First maximum wins; ties between exactly equal values resolve to the lower label index.
@@ -85,7 +77,7 @@ void FusionConfig::validate() const {
   for (std::size_t i = 0; i < weights.size(); ++i) {
     if (!std::isfinite(weights[i]) || weights[i] < 0) {
       throw ConfigError("fusion.weights[" + std::to_string(i) + "] must be a finite number >= 0, got " +
-                        fmt(weights[i]));
+                        format_number(weights[i]));
     }
   }
   if (!(weights[0] + weights[1] > 0)) {
@@ -165,15 +157,15 @@ Probs validate_probs(const Probs& p, const char* model) {
   for (std::size_t c = 0; c < kNumClasses; ++c) {
     const double v = p[c];
     if (!std::isfinite(v) || v < -kRangeSlack || v > 1 + kRangeSlack) {
-      throw AudioError(std::string(model) + " probability for \"" + kLabels[c] + "\" is " + fmt(v) +
+      throw AudioError(std::string(model) + " probability for \"" + kLabels[c] + "\" is " + format_number(v) +
                        "; probabilities must be finite and within [0,1] (update rejected, state unchanged)");
     }
     out[c] = std::clamp(v, 0.0, 1.0);
     sum += out[c];
   }
   if (std::fabs(sum - 1.0) > kProbSumTolerance) {
-    throw AudioError(std::string(model) + " probabilities sum to " + fmt(sum) +
-                     ", not 1 (±" + fmt(kProbSumTolerance) +
+    throw AudioError(std::string(model) + " probabilities sum to " + format_number(sum) +
+                     ", not 1 (±" + format_number(kProbSumTolerance) +
                      "); pass the model's softmax output, not scores or logits (update rejected)");
   }
   return normalise(out);

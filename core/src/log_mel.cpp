@@ -5,6 +5,7 @@
 #include <string>
 
 #include "cryscope/errors.hpp"
+#include "cryscope/format.hpp"
 #include "real_fft.hpp"
 
 namespace cryscope {
@@ -28,8 +29,8 @@ std::vector<double> linear_to_mel_weight_matrix(int bands, int num_bins, double 
   if (bands <= 0 || num_bins < 2 || !(sample_rate > 0) || !(lower_hz >= 0) || !(upper_hz > lower_hz) ||
       upper_hz > sample_rate / 2.0) {
     throw ConfigError("linear_to_mel_weight_matrix: invalid arguments (bands " + std::to_string(bands) +
-                      ", bins " + std::to_string(num_bins) + ", edges " + std::to_string(lower_hz) + "–" +
-                      std::to_string(upper_hz) + " Hz at " + std::to_string(sample_rate) + " Hz)");
+                      ", bins " + std::to_string(num_bins) + ", edges " + format_number(lower_hz) + "–" +
+                      format_number(upper_hz) + " Hz at " + format_number(sample_rate) + " Hz)");
   }
   const double nyquist = sample_rate / 2.0;
   const double mel_lo = hz_to_mel(lower_hz), mel_hi = hz_to_mel(upper_hz);

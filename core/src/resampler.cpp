@@ -6,6 +6,7 @@
 #include <string>
 
 #include "cryscope/errors.hpp"
+#include "cryscope/format.hpp"
 
 namespace cryscope {
 namespace {
@@ -36,7 +37,7 @@ double sinc(double x) {
 int validated_rate(double rate) {
   if (!std::isfinite(rate) || rate < Resampler::kMinInputRate || rate > Resampler::kMaxInputRate ||
       rate != std::floor(rate)) {
-    throw ConfigError("Resampler: input sample rate " + std::to_string(rate) +
+    throw ConfigError("Resampler: input sample rate " + format_number(rate) +
                       " Hz is not supported; expected an integer in [" +
                       std::to_string(Resampler::kMinInputRate) + ", " +
                       std::to_string(Resampler::kMaxInputRate) + "] Hz");

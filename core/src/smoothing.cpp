@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "cryscope/errors.hpp"
+#include "cryscope/format.hpp"
 
 namespace cryscope {
 
@@ -29,7 +30,7 @@ SmoothingMethod smoothing_method_from_string(std::string_view name) {
 void SmoothingConfig::validate() const {
   if (method == SmoothingMethod::kEma && !(alpha > 0.0 && alpha <= 1.0)) {
     throw ConfigError("smoothing.alpha must be in (0, 1] (weight of the newest window), got " +
-                      std::to_string(alpha));
+                      format_number(alpha));
   }
   if (method == SmoothingMethod::kMedian &&
       (size == 0 || size % 2 == 0 || size > kMaxMedianSize)) {

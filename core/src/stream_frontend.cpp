@@ -5,22 +5,16 @@
 #include <string>
 
 #include "cryscope/errors.hpp"
+#include "cryscope/format.hpp"
 #include "cryscope/wav2vec2_input.hpp"
 
 namespace cryscope {
 namespace {
 
-std::string num(double v) {
-  std::string s = std::to_string(v);
-  s.erase(s.find_last_not_of('0') + 1);
-  if (!s.empty() && s.back() == '.') s.pop_back();
-  return s;
-}
-
 void require_range(const char* field, double value, double lo, double hi, const char* unit) {
   if (!std::isfinite(value) || value < lo || value > hi) {
-    throw ConfigError(std::string("StreamFrontEnd: ") + field + " = " + num(value) + " " + unit +
-                      " is out of range; expected " + num(lo) + "–" + num(hi) + " " + unit);
+    throw ConfigError(std::string("StreamFrontEnd: ") + field + " = " + format_number(value) + " " + unit +
+                      " is out of range; expected " + format_number(lo) + "–" + format_number(hi) + " " + unit);
   }
 }
 
@@ -115,8 +109,8 @@ std::size_t StreamFrontEnd::push(const float* samples, std::size_t count) {
   const std::uint64_t rate = static_cast<std::uint64_t>(resampler_.input_rate());
   const std::uint64_t new_samples = (in_total * kSampleRate + rate - 1) / rate - resampler_.output_count();
   if (buffer_.size() + new_samples > max_pending_) {
-    throw CapacityError("StreamFrontEnd::push: " + num(static_cast<double>(count) / static_cast<double>(rate)) +
-                        " s of audio would exceed max_pending_seconds = " + num(config_.max_pending_seconds) +
+    throw CapacityError("StreamFrontEnd::push: " + format_number(static_cast<double>(count) / static_cast<double>(rate)) +
+                        " s of audio would exceed max_pending_seconds = " + format_number(config_.max_pending_seconds) +
                         " s of un-popped audio (" + std::to_string(pending()) +
                         " windows waiting); pop() windows or push smaller chunks (chunk rejected, state unchanged)");
   }
