@@ -5,9 +5,10 @@
 #     or outdated (models/tools/frontend_reference.py, venv from scripts/core-setup.sh)
 #  3. ctest (parity fixtures required), then prints the parity / stop-band figures
 #  4. GoogleTest again under AddressSanitizer + UndefinedBehaviorSanitizer (build/asan, clang)
-#  5. libFuzzer smoke over the streaming API (build/fuzz), bounded time
+#  5. libFuzzer smoke (build/fuzz), bounded time: fuzz_stream (streaming front-end) then
+#     fuzz_decider (fusion JSON + Decider updates/flush/reset)
 #  6. Google Benchmark, briefly: per-second-of-audio cost; BENCH_JSON kept in build/bench/native.json
-# Env: CRYSCOPE_FUZZ_SECONDS (default 30), CRYSCOPE_BENCH_MIN_TIME (default 0.3),
+# Env: CRYSCOPE_FUZZ_SECONDS (fuzz_stream, default 30), CRYSCOPE_FUZZ_DECIDER_SECONDS (default 20), CRYSCOPE_BENCH_MIN_TIME (default 0.3),
 #      CRYSCOPE_SKIP_SANITIZERS=1, CRYSCOPE_SKIP_FUZZ=1, CRYSCOPE_SKIP_BENCH=1.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -50,21 +51,28 @@ if [ "${CRYSCOPE_SKIP_SANITIZERS:-0}" != 1 ]; then
 fi
 
 if [ "${CRYSCOPE_SKIP_FUZZ:-0}" != 1 ]; then
-  log "core: libFuzzer smoke (${CRYSCOPE_FUZZ_SECONDS:-30} s)"
-  cmake -G Ninja -S "$ROOT" -B "$ROOT/build/fuzz" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  FUZZ="$ROOT/build/fuzz"
+  log "core: libFuzzer smoke (fuzz_stream ${CRYSCOPE_FUZZ_SECONDS:-30} s, fuzz_decider ${CRYSCOPE_FUZZ_DECIDER_SECONDS:-20} s)"
+  cmake -G Ninja -S "$ROOT" -B "$FUZZ" -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCRYSCOPE_BUILD_TESTS=OFF -DCRYSCOPE_BUILD_BENCHMARKS=OFF -DCRYSCOPE_BUILD_FUZZERS=ON >/dev/null
-  cmake --build "$ROOT/build/fuzz" -j 2
-  rm -rf "$ROOT/build/fuzz/artifacts"
-  mkdir -p "$ROOT/build/fuzz/corpus" "$ROOT/build/fuzz/artifacts"
-  python3 "$ROOT/tests/fuzz/make_seeds.py" "$ROOT/build/fuzz/seeds" >/dev/null
-  # corpus/ collects what the fuzzer finds (kept between runs); seeds/ are deterministic starting programs.
-  "$ROOT/build/fuzz/tests/fuzz/fuzz_stream" -max_total_time="${CRYSCOPE_FUZZ_SECONDS:-30}" -max_len=49152 \
-    -artifact_prefix="$ROOT/build/fuzz/artifacts/" -print_final_stats=1 \
-    "$ROOT/build/fuzz/corpus" "$ROOT/build/fuzz/seeds" 2>&1 |
-    grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)|ERROR|SUMMARY' || true
-  # grep swallows the fuzzer's exit status: a crash leaves an artifact, which fails the run.
-  if ls "$ROOT/build/fuzz/artifacts/" 2>/dev/null | grep -q .; then
-    echo "fuzzer found a failing input: $(ls "$ROOT/build/fuzz/artifacts/")" >&2
+  cmake --build "$FUZZ" -j 2
+  rm -rf "$FUZZ/artifacts" "$FUZZ/seeds"
+  mkdir -p "$FUZZ/artifacts"
+  python3 "$ROOT/tests/fuzz/make_seeds.py" "$FUZZ/seeds" >/dev/null
+  # corpus/<target> collects what the fuzzer finds (kept between runs); seeds/<name> are
+  # deterministic starting programs.
+  run_fuzzer() {  # target, seeds subfolder, seconds, max input length
+    mkdir -p "$FUZZ/corpus/$1"
+    "$FUZZ/tests/fuzz/$1" -max_total_time="$3" -max_len="$4" \
+      -artifact_prefix="$FUZZ/artifacts/$1-" -print_final_stats=1 \
+      "$FUZZ/corpus/$1" "$FUZZ/seeds/$2" 2>&1 |
+      grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|#[0-9]+ +DONE)|ERROR|SUMMARY' | sed "s/^/$1: /" || true
+  }
+  run_fuzzer fuzz_stream stream "${CRYSCOPE_FUZZ_SECONDS:-30}" 49152
+  run_fuzzer fuzz_decider decider "${CRYSCOPE_FUZZ_DECIDER_SECONDS:-20}" 4096
+  # grep swallows the fuzzers' exit status: a crash leaves an artifact, which fails the run.
+  if ls "$FUZZ/artifacts/" 2>/dev/null | grep -q .; then
+    echo "fuzzer found a failing input: $(ls "$FUZZ/artifacts/")" >&2
     exit 1
   fi
 fi

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "cryscope/errors.hpp"
+#include "fuzz_input.hpp"
 #include "cryscope/log_mel.hpp"
 #include "cryscope/resampler.hpp"
 #include "cryscope/stream_frontend.hpp"
@@ -18,35 +19,8 @@
 
 namespace {
 
-class Reader {
- public:
-  Reader(const std::uint8_t* data, std::size_t size) : p_(data), n_(size) {}
-  bool empty() const { return n_ == 0; }
-  std::uint8_t byte() {
-    if (!n_) return 0;
-    --n_;
-    return *p_++;
-  }
-  std::uint32_t u32() {
-    std::uint32_t v = 0;
-    for (int i = 0; i < 4; ++i) v = (v << 8) | byte();
-    return v;
-  }
-  float f32() {
-    const std::uint32_t bits = u32();
-    float f;
-    std::memcpy(&f, &bits, sizeof f);
-    return f;
-  }
-
- private:
-  const std::uint8_t* p_;
-  std::size_t n_;
-};
-
-void check(bool ok) {
-  if (!ok) std::abort();
-}
+using cryscope_fuzz::check;
+using cryscope_fuzz::Reader;
 
 void check_window(const cryscope::AnalysisWindow& w, const cryscope::StreamFrontEnd& fe) {
   check(w.end >= w.start);
