@@ -71,20 +71,14 @@ ResamplerJs* make_resampler(val rate) {
 }
 
 val log_mel_js(const val& samples) {
-  return guarded([&] {
-    std::vector<float> in;
-    copy_samples(samples, "logMel", in);
-    const std::vector<float> out = log_mel().clip_log_mel(in.data(), in.size());
-    return to_float32_array(out.data(), out.size());
+  return map_samples(samples, "logMel", [](const std::vector<float>& in) {
+    return log_mel().clip_log_mel(in.data(), in.size());
   });
 }
 
 val log_mel_patches_js(const val& samples) {
-  return guarded([&] {
-    std::vector<float> in;
-    copy_samples(samples, "logMelPatches", in);
-    const std::vector<float> out = log_mel().clip_patches(in.data(), in.size());
-    return to_float32_array(out.data(), out.size());
+  return map_samples(samples, "logMelPatches", [](const std::vector<float>& in) {
+    return log_mel().clip_patches(in.data(), in.size());
   });
 }
 

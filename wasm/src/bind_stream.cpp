@@ -4,6 +4,7 @@
 #include <emscripten/val.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "cryscope/errors.hpp"
@@ -89,11 +90,9 @@ StreamFrontEndJs* make_stream_frontend(val options) {
 }
 
 val normalize_wav2vec2_js(const val& samples) {
-  return guarded([&] {
-    std::vector<float> in;
-    copy_samples(samples, "normalizeWav2Vec2", in);
-    normalize_wav2vec2(in.data(), in.size(), in.data());
-    return to_float32_array(in.data(), in.size());
+  return map_samples(samples, "normalizeWav2Vec2", [](std::vector<float>& in) {
+    normalize_wav2vec2(in.data(), in.size(), in.data());  // in place: no second buffer
+    return std::move(in);
   });
 }
 

@@ -57,6 +57,19 @@ class StagingBuffer {
 /// handing out views would make results silently change under the caller.
 val to_float32_array(const float* data, std::size_t n);
 
+/// The whole-clip call: copies `samples` in (copy_samples), runs compute(std::vector<float>& in),
+/// which returns the result as a std::vector<float> (may reuse `in`), and returns it as a fresh
+/// Float32Array; any C++ exception becomes a JS Error (guarded).
+template <class F>
+val map_samples(const val& samples, const char* what, F&& compute) {
+  return guarded([&] {
+    std::vector<float> in;
+    copy_samples(samples, what, in);
+    const std::vector<float> out = compute(in);
+    return to_float32_array(out.data(), out.size());
+  });
+}
+
 /// A plain JS Array of numbers.
 template <class Container>
 val to_number_array(const Container& c) {
