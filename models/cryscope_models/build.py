@@ -8,8 +8,9 @@ exists, nothing is rebuilt. Environment knobs (documented defaults):
   CRYSCOPE_CACHE          ~/.cache/cryscope
   CRYSCOPE_THREADS        1      (torch + onnxruntime threads; on a shared 2-core machine 2 threads
                                   measured 20x slower training than 1: OpenMP barriers under contention)
-  CRYSCOPE_W2V_VARIANTS   "scratch,distill"   Wav2Vec2 prior-knowledge variants to train and compare
-                          (also: "contrastive+distill")
+  CRYSCOPE_W2V_VARIANTS   "scratch"   comma-separated Wav2Vec2 variants to train and compare on
+                          validation: scratch, distill, contrastive+distill (see models/EXPERIMENTS.md for
+                          why the default is scratch)
   CRYSCOPE_W2V_SOURCE     unset  (a checkpoint path / hub id to fine-tune instead of the compact config)
   CRYSCOPE_QUICK          0      (1 = few epochs, for pipeline smoke runs only; marked in the report)
 """

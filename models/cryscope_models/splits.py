@@ -3,6 +3,8 @@
 Whole recordings (`group`) go to one split. Groups are dealt per (label, category) stratum, largest
 first, each to the split furthest below its target share of that stratum's clips, so every class
 and every normal category is represented in all three splits where it has enough groups.
+Groups listed together in models/splits/linked_groups.csv (the same audio under two recording names,
+found by the build's waveform-confirmed duplicate check) are dealt as one unit.
 Run `python -m cryscope_models.splits` to (re)write models/splits/split.csv.
 """
 import csv
@@ -11,19 +13,39 @@ from collections import defaultdict
 from pathlib import Path
 
 from .audio import Clip, read_manifest
-from .paths import SPLIT_CSV
+from .paths import MODELS_DIR, SPLIT_CSV
+
+LINKED_CSV = MODELS_DIR / "splits" / "linked_groups.csv"
 
 SPLITS = ("train", "val", "test")
 FRACTIONS = (0.70, 0.15, 0.15)
 SEED = 20261128
 
 
-def make_split(clips: list[Clip], seed: int = SEED) -> dict[str, str]:
-    """Returns {file: split}."""
+def read_links(path: Path = LINKED_CSV) -> list[tuple[str, str]]:
+    if not path.exists():
+        return []
+    with open(path, newline="") as f:
+        return [(r["group_a"], r["group_b"]) for r in csv.DictReader(f)]
+
+
+def make_split(clips: list[Clip], seed: int = SEED, links: list[tuple[str, str]] | None = None) -> dict[str, str]:
+    """Returns {file: split}. `links`: pairs of groups that must share a split (default: linked_groups.csv)."""
     rng = random.Random(seed)
+    links = read_links() if links is None else links
+    root = {}
+
+    def find(g):
+        while root.get(g, g) != g:
+            g = root[g]
+        return g
+    for a, b in links:
+        ra, rb = find(a), find(b)
+        if ra != rb:
+            root[max(ra, rb)] = min(ra, rb)
     groups: dict[str, list[Clip]] = defaultdict(list)
     for c in clips:
-        groups[c.group].append(c)
+        groups[find(c.group)].append(c)
     for g, members in groups.items():
         if len({m.label for m in members}) != 1:
             raise ValueError(f"group {g} mixes labels")
@@ -43,7 +65,7 @@ def make_split(clips: list[Clip], seed: int = SEED) -> dict[str, str]:
             i = max(range(3), key=lambda k: (deficits[k] / FRACTIONS[k], -k))
             have[i] += len(groups[g])
             assign[g] = SPLITS[i]
-    return {c.file: assign[c.group] for c in clips}
+    return {c.file: assign[find(c.group)] for c in clips}
 
 
 def write_split(clips: list[Clip], split: dict[str, str], path: Path = SPLIT_CSV) -> None:
