@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <numeric>
 #include <string>
 
@@ -196,7 +197,7 @@ void Resampler::produce(std::int64_t limit_outputs, std::vector<float>& out) {
   const std::int64_t keep_from = q_ - (half_taps_ - 1);
   if (keep_from > base_) {
     const std::int64_t drop = std::min<std::int64_t>(keep_from - base_, static_cast<std::int64_t>(history_.size()));
-    history_.erase(history_.begin(), history_.begin() + drop);
+    history_.erase(history_.begin(), history_.begin() + static_cast<std::ptrdiff_t>(drop));  // drop ≤ size()
     base_ += drop;
   }
 }
