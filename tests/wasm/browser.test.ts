@@ -62,6 +62,8 @@ class Probe extends AudioWorkletProcessor {
 registerProcessor('cryscope-probe', Probe);
 `;
 
+const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'";
+
 const PAGE = `<!doctype html><meta charset="utf-8"><title>cryscope wasm probe</title>`;
 
 let server: Server;
@@ -91,7 +93,8 @@ beforeAll(async () => {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': f[0] }).end(f[1]);
+    // The production CSP (demo page, server): the core must load without eval / new Function.
+    res.writeHead(200, { 'content-type': f[0], 'content-security-policy': CSP }).end(f[1]);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
