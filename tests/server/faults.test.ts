@@ -116,8 +116,15 @@ describe('faults with local activities (CRYSCOPE_LOCAL_ACTIVITIES=1)', () => {
       stack.workers = [stack.newWorker()];
       await stack.workers[0].start();
       await stack.expectStoredExactlyOnce([b], 60_000);
+      // The database row commits INSIDE the local activity, but Temporal records the activity's
+      // marker only when the worker completes that workflow task, a moment later. Fetching the
+      // history as soon as the row is visible races that completion (this failed once in CI),
+      // so wait for the workflow's result first: marker and completion land in the same task.
       const client = await stack.temporalClient();
-      const history = await client.workflow.getHandle(`batch-${b.batchId}`).fetchHistory();
+      const handle = client.workflow.getHandle(`batch-${b.batchId}`);
+      const result = await handle.result();
+      expect(result.stored + result.duplicates).toBe(1);
+      const history = await handle.fetchHistory();
       // Stored through a marker (local activity), not an activity task.
       expect(history.events!.some((e) => e.markerRecordedEventAttributes)).toBe(true);
       expect(history.events!.some((e) => e.activityTaskScheduledEventAttributes)).toBe(false);
