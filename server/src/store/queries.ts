@@ -4,12 +4,15 @@ import type { Db } from '../db/adapter.js';
  * Read side for the query endpoints. `deviceId` scopes every query: a device key sees its
  * own sessions; an admin key passes the device it asks about.
  */
+
+/** One session row as the API returns it (listSessions and getSession must not drift apart). */
+const SESSION_COLUMNS = `device_id AS "deviceId", session_id AS "sessionId", started_at AS "startedAt",
+  first_batch_at AS "firstBatchAt", last_batch_at AS "lastBatchAt", batch_count AS "batches",
+  window_count AS "windows", event_count AS "events", last_time_s AS "lastTimeSeconds"`;
+
 export async function listSessions(db: Db, deviceId: string | null, limit: number, offset: number) {
   const r = await db.query(
-    `SELECT device_id AS "deviceId", session_id AS "sessionId", started_at AS "startedAt",
-            first_batch_at AS "firstBatchAt", last_batch_at AS "lastBatchAt", batch_count AS "batches",
-            window_count AS "windows", event_count AS "events", last_time_s AS "lastTimeSeconds"
-     FROM sessions WHERE ($1::text IS NULL OR device_id = $1)
+    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE ($1::text IS NULL OR device_id = $1)
      ORDER BY last_batch_at DESC, device_id, session_id LIMIT $2 OFFSET $3`,
     [deviceId, limit, offset],
   );
@@ -18,10 +21,7 @@ export async function listSessions(db: Db, deviceId: string | null, limit: numbe
 
 export async function getSession(db: Db, deviceId: string, sessionId: string) {
   const r = await db.query(
-    `SELECT device_id AS "deviceId", session_id AS "sessionId", started_at AS "startedAt",
-            first_batch_at AS "firstBatchAt", last_batch_at AS "lastBatchAt", batch_count AS "batches",
-            window_count AS "windows", event_count AS "events", last_time_s AS "lastTimeSeconds"
-     FROM sessions WHERE device_id = $1 AND session_id = $2`,
+    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE device_id = $1 AND session_id = $2`,
     [deviceId, sessionId],
   );
   return r.rows.length ? isoDates(r.rows[0]) : null;
