@@ -54,9 +54,16 @@ async function main() {
   const audio = await Promise.all(clips.map((c) => decode(`audio/${c.file}`)));
   print(`crossOriginIsolated=${crossOriginIsolated} cores=${navigator.hardwareConcurrency} clips=${clips.length}`);
 
+  // Variants for A/B runs: ?threads=N&precision=int8|fp32&skip=mediapipe,accuracy,latency
+  const variant: Parameters<typeof CryDetector.create>[0] = { cacheModels: false };
+  if (q.get('threads')) variant.threads = Number(q.get('threads'));
+  if (q.get('precision')) variant.wav2vec2Precision = q.get('precision') as 'int8' | 'fp32';
+  const skip = new Set((q.get('skip') ?? '').split(',').filter(Boolean));
+  print(`variant: ${JSON.stringify(variant)}${skip.size ? ` skip ${[...skip].join(',')}` : ''}`);
+
   // 1. Model load (cold: no Cache Storage).
   let t = performance.now();
-  const det = await CryDetector.create({ cacheModels: false });
+  const det = await CryDetector.create(variant);
   const loadMs = performance.now() - t;
   results.load = { ms: loadMs, workerMs: det.info.loadMs, threads: det.info.threads, models: det.info.models };
   print(`model load (cold, both models + core, ${det.info.threads} ORT threads): ${f(loadMs / 1000, 2)} s`);
@@ -81,7 +88,7 @@ async function main() {
 
   // 3. MediaPipe audio classifier on the same audio (non-overlapping 0.975 s windows, its design).
   let mp: AudioClassifier | null = null;
-  try {
+  if (!skip.has('mediapipe')) try {
     const fileset = await FilesetResolver.forAudioTasks(new URL('./mediapipe', location.href).href);
     t = performance.now();
     mp = await AudioClassifier.createFromOptions(fileset, { baseOptions: { modelAssetPath: new URL('./yamnet_mediapipe.tflite', location.href).href }, maxResults: -1 });
@@ -103,7 +110,7 @@ async function main() {
   const truth: Label[] = [];
   const ours: Label[] = [];
   const theirs: Label[] = [];
-  for (const [i, c] of clips.entries()) {
+  for (const [i, c] of (skip.has('accuracy') ? [] : clips.entries())) {
     truth.push(c.label);
     ours.push((await det.classify(audio[i], 16000)).file.label);
     if (mp) {
@@ -121,7 +128,8 @@ async function main() {
       theirs.push(Math.max(cry, scream) < 0.1 ? 'normal' : cry >= scream ? 'cry' : 'scream');
     }
   }
-  const mOurs = computeMetrics(truth, ours);
+  const mOurs = truth.length ? computeMetrics(truth, ours) : null;
+  if (mOurs) {
   results.accuracy = { n: truth.length, cryscope: mOurs };
   print(`accuracy on ${truth.length} held-out clips (test split): cryscope macro-F1 ${f(mOurs.macro_f1)} acc ${f(mOurs.accuracy)} | recall ${LABELS.map((l) => `${l} ${f(mOurs.per_class[l].recall, 2)}`).join(' ')}`);
   if (mp) {
@@ -129,8 +137,9 @@ async function main() {
     (results.accuracy as Record<string, unknown>).mediapipe = mTheirs;
     print(`  MediaPipe zero-shot (cry/scream AudioSet classes, per-file mean ≥ 0.1): macro-F1 ${f(mTheirs.macro_f1)} acc ${f(mTheirs.accuracy)} | recall ${LABELS.map((l) => `${l} ${f(mTheirs.per_class[l].recall, 2)}`).join(' ')}`);
     print(`  ratio macro-F1 cryscope / MediaPipe = ${f(mOurs.macro_f1 / Math.max(1e-9, mTheirs.macro_f1), 2)}×`);
-    mp.close();
   }
+  }
+  mp?.close();
 
   // 5. Live onset-to-event latency: play [silence, cry, silence] into start(stream) in real time,
   // with the shipped settings and with minDurationSeconds 0 (the episode-length rule costs ≥ 1 s).
@@ -170,14 +179,16 @@ async function main() {
     }
     return out;
   }
+  if (!skip.has('latency')) {
   const shipped = await latencyRuns(det, 'shipped settings');
   results.latency = { runs: shipped, medianS: median(shipped) };
   print(`onset-to-event latency (shipped settings, min episode ${det.options.minDurationSeconds ?? 'manifest'} s): median ${f(median(shipped), 2)} s over ${shipped.length} runs (goal ≤ 1.0 s)`);
-  const fast = await CryDetector.create({ minDurationSeconds: 0 });
+  const fast = await CryDetector.create({ ...variant, minDurationSeconds: 0 });
   const quick = await latencyRuns(fast, 'minDurationSeconds 0');
   await fast.destroy();
   results.latencyNoMinDuration = { runs: quick, medianS: median(quick) };
   print(`onset-to-event latency (minDurationSeconds 0): median ${f(median(quick), 2)} s over ${quick.length} runs`);
+  }
 
   // 6. Page memory (main thread + workers, incl. WASM heaps).
   try {

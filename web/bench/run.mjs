@@ -2,7 +2,7 @@
 // Runs the browser benchmark in headless Chromium and prints its figures (does not gate).
 // Audio: held-out clips of the test split (models/splits/split.csv), copied into the ignored
 // web/dist/bench/audio/ at run time. MediaPipe's wasm + YAMNet tflite are served locally.
-//   node web/bench/run.mjs [--per-class N] [--seconds S] [--json OUT]
+//   node web/bench/run.mjs [--per-class N] [--seconds S] [--json OUT] [--query 'threads=2&skip=accuracy,latency']
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -17,6 +17,8 @@ const args = process.argv.slice(2);
 const arg = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
 const perClass = Number(arg('--per-class', '10'));
 const seconds = Number(arg('--seconds', '60'));
+// Extra page query for A/B runs, e.g. --query 'threads=2&skip=accuracy,latency' (see bench.ts).
+const extraQuery = arg('--query', '');
 if (!existsSync(join(benchDir, 'index.html'))) { console.error('bench: web/dist/bench missing — run scripts/web-setup.sh'); process.exit(1); }
 
 // Deterministic choice: the first N test clips of each label by file name.
@@ -52,7 +54,7 @@ try {
   page.on('console', (m) => { if (m.type() === 'log') console.log(`[bench] ${m.text()}`); else if (m.type() === 'error') console.log(`[bench:error] ${m.text()}`); });
   // Shared 2-core machine: print the load so figures can be read in context.
   console.log(`[bench] machine: ${cpus().length} cores, load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} (before)`);
-  await page.goto(`${url}?seconds=${seconds}`);
+  await page.goto(`${url}?seconds=${seconds}${extraQuery ? `&${extraQuery}` : ''}`);
   await page.waitForFunction(() => globalThis.__bench?.done, undefined, { timeout: 540_000, polling: 1000 });
   const results = await page.evaluate(() => globalThis.__bench);
   console.log(`[bench] load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} (after)`);
