@@ -32,6 +32,9 @@ async function init(options: ResolvedOptions, assets: AssetUrls): Promise<void> 
   ort.env.wasm.wasmPaths = { mjs: assets.ortMjs, wasm: assets.ortWasm } as unknown as string;
   const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   // Default like ORT's own heuristic: half the cores (max 4), leaving room for audio and the page.
+  // Measured on the 2-core build machine (web/bench/run.mjs --query threads=N, load average ~3):
+  // 2 ORT threads made the whole pipeline slower (RTF 0.119 vs 0.067 with 1): the per-hop batches
+  // are too small to split well and the second core is busy with audio, the page and other work.
   const threads = isolated ? (options.threads ?? Math.max(1, Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)))) : 1;
   ort.env.wasm.numThreads = threads;
   ort.env.wasm.simd = true;

@@ -19,11 +19,10 @@ export function yamnetFn(ort: Ort, session: InferenceSession, inputName = 'patch
   return async (patches) => {
     if (patches.length === 0) return [];
     const n = patches.length;
-    const x = new Float32Array(n * 96 * 64);
-    patches.forEach((p, i) => {
-      if (p.length !== 96 * 64) throw new Error(`YAMNet patch has ${p.length} values, expected 6144 (96×64)`);
-      x.set(p, i * 6144);
-    });
+    for (const p of patches) if (p.length !== 96 * 64) throw new Error(`YAMNet patch has ${p.length} values, expected 6144 (96×64)`);
+    // One patch (the usual live case): hand the core's own array to ORT, no copy.
+    const x = n === 1 ? patches[0] : new Float32Array(n * 6144);
+    if (n > 1) patches.forEach((p, i) => x.set(p, i * 6144));
     const fetches = withScores ? ['probs', 'scores'] : ['probs'];
     const out = await serial(session, () => session.run({ [inputName]: new ort.Tensor('float32', x, [n, 96, 64]) }, fetches));
     const probs = out.probs.data as Float32Array;
@@ -43,8 +42,9 @@ export function wav2vec2Fn(ort: Ort, session: InferenceSession, inputName = 'inp
     waves.forEach((w, i) => groups.set(w.length, [...(groups.get(w.length) ?? []), i]));
     for (const [len, idx] of groups) {
       if (len < 400) throw new Error(`Wav2Vec2 window too short (${len} samples)`);
-      const x = new Float32Array(idx.length * len);
-      idx.forEach((wi, j) => x.set(waves[wi], j * len));
+      // One window of this length (the usual live case): no copy.
+      const x = idx.length === 1 ? waves[idx[0]] : new Float32Array(idx.length * len);
+      if (idx.length > 1) idx.forEach((wi, j) => x.set(waves[wi], j * len));
       const out = await serial(session, () => session.run({ [inputName]: new ort.Tensor('float32', x, [idx.length, len]) }, ['probs']));
       const p = out.probs.data as Float32Array;
       idx.forEach((wi, j) => { results[wi] = p.slice(j * 3, j * 3 + 3); });
