@@ -1,12 +1,12 @@
 // Builds FramePipelines from a loaded core, ORT sessions and the manifest. Shared by the Worker
 // (live + clips in the browser) and by cryscope/node, so both run exactly the same path.
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
-import type { CryscopeCore } from './core.js';
-import type { ModelName } from './labels.js';
+import type { CryscopeCore, DeciderLike } from './core.js';
+import type { ModelName, Probs } from './labels.js';
 import { deciderConfig, type Manifest } from './manifest.js';
 import { wav2vec2Fn, yamnetFn } from './models/onnx.js';
 import type { ResolvedOptions } from './options.js';
-import { FramePipeline, type PipelineDeps } from './pipeline.js';
+import { FramePipeline, toProbs, type PipelineDeps } from './pipeline.js';
 
 export interface EngineParts {
   core: CryscopeCore;
@@ -38,14 +38,23 @@ export class Engine {
       enableYamnet: models.includes('yamnet'),
       enableWav2vec2: models.includes('wav2vec2'),
     });
-    let decider;
+    let decider: DeciderLike;
+    // A second Decider used only for stateless pair fusion (reset before each call): the file-level
+    // ensemble fuses Wav2Vec2/YAMNet window pairs outside the streaming decision grid.
+    let pairDecider: DeciderLike;
     try {
       const cfg = deciderConfig(manifest, o);
       decider = new core.Decider({ ...cfg, fusion: JSON.stringify(cfg.fusion) });
+      pairDecider = new core.Decider({ ...cfg, fusion: JSON.stringify(cfg.fusion) });
     } catch (e) {
       frontEnd.delete?.();
+      decider!?.delete?.();
       throw e;
     }
+    const fuse = (yamnet: Probs, wav2vec2: Probs): Probs => {
+      pairDecider.reset();
+      return toProbs(pairDecider.update({ time: 0, yamnet: Float32Array.from(yamnet), wav2vec2: Float32Array.from(wav2vec2) }).fused);
+    };
     const deps: PipelineDeps = {
       frontEnd,
       decider,
@@ -56,10 +65,11 @@ export class Engine {
       timing: { yamnetWindow: 0.975, yamnetHop: o.yamnetHopSeconds, wav2vec2Window: o.wav2vec2WindowSeconds, wav2vec2Hop: o.wav2vec2HopSeconds },
       audiosetLabels: this.parts.audiosetLabels,
       topK: o.topAudioSetLabels,
+      fuse,
     };
     return {
       pipeline: new FramePipeline(deps),
-      dispose: () => { frontEnd.delete?.(); decider.delete?.(); },
+      dispose: () => { frontEnd.delete?.(); decider.delete?.(); pairDecider.delete?.(); },
     };
   }
 

@@ -27,6 +27,12 @@ export interface PipelineDeps {
   audiosetLabels?: string[];
   /** Number of top AudioSet labels per window (default 3). */
   topK?: number;
+  /**
+   * Stateless fusion of one YAMNet and one Wav2Vec2 window (raw fused probabilities, no smoothing).
+   * Used for the file-level ensemble, which follows the models' evaluation rule (see filePairs).
+   * Omit to fall back to the mean of the streamed decisions' fused values.
+   */
+  fuse?: (yamnet: Probs, wav2vec2: Probs) => Probs;
 }
 
 export type PipelineEvent =
@@ -80,6 +86,8 @@ export class FramePipeline {
   private readonly hop: number;
   private readonly tracks = new Map<ModelName, ModelTrack>();
   private emittedTick = -Infinity;
+  /** Every model window of the current stream (end in seconds, probs), for the file-level pairing. */
+  private log: Record<ModelName, { end: number; probs: Probs }[]> = { yamnet: [], wav2vec2: [] };
   private busy = false;
   private finished = false;
 
@@ -142,8 +150,28 @@ export class FramePipeline {
     this.deps.decider.reset();
     for (const t of this.tracks.values()) Object.assign(t, { lastTick: -Infinity, queue: [], latest: null });
     this.emittedTick = -Infinity;
+    this.log = { yamnet: [], wav2vec2: [] };
     this.lastTime = 0;
     this.finished = false;
+  }
+
+  /**
+   * File-level fused probabilities, one per Wav2Vec2 window, by the rule of the models' Python
+   * evaluation (models/README.md): each Wav2Vec2 window is fused with the YAMNet window of the
+   * stream whose end is nearest (the earlier one on a tie), raw (unsmoothed) fusion.
+   * Why not the streamed decisions: those sit on a hop grid, so at a clip's end the hop-aligned and
+   * the end-aligned windows share a tick and only the latest of each model is decided, and the
+   * tail carries results forward — both give the file mean other pairs than the evaluation's.
+   * Returns null when a model produced no window or no fusion function was given.
+   */
+  filePairs(): Probs[] | null {
+    const { yamnet, wav2vec2 } = this.log;
+    if (!this.deps.fuse || yamnet.length === 0 || wav2vec2.length === 0) return null;
+    return wav2vec2.map((w) => {
+      let best = yamnet[0];
+      for (const y of yamnet) if (Math.abs(y.end - w.end) < Math.abs(best.end - w.end) - EPS) best = y;
+      return this.deps.fuse!(best.probs, w.probs);
+    });
   }
 
   private async exclusive(fn: () => Promise<void>): Promise<void> {
@@ -194,6 +222,11 @@ export class FramePipeline {
       const tick = this.tick(w.end);
       track.queue.push({ tick, start: w.start, end: w.end, probs: results[i].probs, top: results[i].top });
       track.lastTick = Math.max(track.lastTick, tick);
+      // Pairing uses a YAMNet window's nominal end (start + 0.975 s, its zero-padded tail included),
+      // as the Python evaluation does; the front-end reports a padded window's end clamped to the
+      // stream end, which would pair the last Wav2Vec2 window with the wrong YAMNet window.
+      const end = model === 'yamnet' ? w.start + this.deps.timing.yamnetWindow : w.end;
+      this.log[model].push({ end, probs: results[i].probs });
     });
   }
 
@@ -289,16 +322,18 @@ const LABEL_OF = ['cry', 'scream', 'normal'] as const;
 
 /**
  * Per-file summary: prediction = argmax of the mean fused probability over windows (issue 4).
- * The ensemble mean uses the windows where every model contributed (when there are any): the
+ * With `pairs` (FramePipeline.filePairs: one raw fusion per Wav2Vec2 window and its nearest-end
+ * YAMNet window) the ensemble is their mean — exactly the models' Python evaluation rule.
+ * Without them, the ensemble mean uses the windows where every model contributed (when there are any): the
  * first hops of a clip, before Wav2Vec2's first window is full, are YAMNet alone and would
  * otherwise count as "fused". This matches the models' Python evaluation (fusion per window pair).
  * Each model's own mean uses all of its windows.
  */
-export function summarize(windows: WindowResult[]): FileSummary {
+export function summarize(windows: WindowResult[], pairs?: Probs[] | null): FileSummary {
   if (windows.length === 0) throw new Error('no usable audio: the clip produced no analysis windows');
   const most = Math.max(...windows.map((w) => w.models.length));
   const full = windows.filter((w) => w.models.length === most);
-  const ensemble = mean3(full.map((w) => w.fused));
+  const ensemble = pairs && pairs.length ? mean3(pairs) : mean3(full.map((w) => w.fused));
   const models: FileSummary['models'] = { ensemble };
   // A model's result can appear in several decisions (carried forward between its hops, or reused
   // at the end of a clip); the pipeline passes the same array object, so count each result once.
@@ -343,5 +378,5 @@ export async function classifyClip(pipeline: FramePipeline, samples: Float32Arra
     onProgress?.(Math.min(1, (i + chunk) / samples.length));
   }
   collect(await pipeline.finish());
-  return { duration: samples.length / sampleRate, windows, events, file: summarize(windows), warnings };
+  return { duration: samples.length / sampleRate, windows, events, file: summarize(windows, pipeline.filePairs()), warnings };
 }

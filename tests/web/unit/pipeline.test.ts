@@ -164,6 +164,31 @@ describe('classifyClip / summarize', () => {
     expect(m.models.yamnet).toEqual([0.5, 0.5, 0]);
   });
 
+  it('fuses each Wav2Vec2 window once with the YAMNet window whose nominal end is nearest (the Python evaluation rule)', async () => {
+    const frontEnd = new FakeFrontEnd({ yWin: 15600, yHop: 8000, wWin: 32000, wHop: 8000, yamnet: true, wav2vec2: true });
+    const pairs: [number, number][] = [];
+    const mark = (i: number): [number, number, number] => [i / 100, 0, 1 - i / 100];
+    let yi = 0; let wi = 0;
+    const models = {
+      yamnet: async (ps: Float32Array[]) => ps.map(() => ({ probs: mark(yi++) })),
+      wav2vec2: async (ws: Float32Array[]) => ws.map(() => mark(50 + wi++)),
+    };
+    const fuse = (y: [number, number, number], w: [number, number, number]): [number, number, number] => {
+      pairs.push([Math.round(y[0] * 100), Math.round(w[0] * 100) - 50]);
+      return [0.1, 0.2, 0.7];
+    };
+    const p = new FramePipeline({ frontEnd, decider: new FakeDecider(), models, timing, fuse });
+    const r = await classifyClip(p, signal([[4, 0]]), 16000);
+    // 4 s: YAMNet windows end 0.975 + 0.5 i, Wav2Vec2 windows end 2.0 + 0.5 j → W2V j pairs with YAMNet j + 2.
+    expect(pairs.length).toBe(wi);
+    expect(pairs.slice(0, 5)).toEqual([[2, 0], [3, 1], [4, 2], [5, 3], [6, 4]]);
+    r.file.probs.forEach((v, i) => expect(v).toBeCloseTo([0.1, 0.2, 0.7][i]));
+    // summarize prefers the pairs over the streamed decisions when given.
+    const w = { start: 0, end: 1, fused: [1, 0, 0] as [number, number, number], smoothed: [1, 0, 0] as [number, number, number], method: 'mean', models: ['yamnet', 'wav2vec2'] as any };
+    expect(summarize([w], [[0, 0, 1], [0, 1, 0], [0, 0, 1]]).label).toBe('normal');
+    expect(summarize([w], null).label).toBe('cry');
+  });
+
   it('gives clear errors for unusable clips', async () => {
     expect(() => checkClip(new Float32Array(0), 16000)).toThrow(/empty/);
     expect(() => checkClip(new Float32Array(10), 1000)).toThrow(/sampleRate/);
