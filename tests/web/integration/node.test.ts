@@ -1,12 +1,15 @@
 // cryscope/node with the REAL WASM core (wasm/dist) and the REAL models (models/build) on real
 // clips from ../shared (test split). Also runs the CLI end to end.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeFile, loadClassifier, type Classifier } from '../../../web/src/node/index.js';
 import { longestClip, ROOT, testClips } from '../../e2e/helpers.js';
+
+const execFileAsync = promisify(execFile);
 
 let clf: Classifier;
 const tmp = mkdtempSync(join(tmpdir(), 'cryscope-node-'));
@@ -120,6 +123,25 @@ describe('npx cryscope (CLI)', () => {
     expect(j.failed).toEqual([expect.objectContaining({ file: 'broken.wav' })]);
     expect(typeof j.macro_f1).toBe('number');
   });
+
+  // The deployed path (WASM core + ONNX Runtime Web) must reproduce the Python evaluation in the model
+  // report on the whole test split: same windows, same fusion, same per-file rule → same confusion matrices.
+  it('eval on the whole test split reproduces the model report exactly', async () => {
+    const manifest = join(ROOT, 'build/web/test-split.csv'); // written by scripts/web-setup.sh
+    const metrics = JSON.parse(readFileSync(join(ROOT, 'models/build/report/metrics.json'), 'utf8')).test;
+    const fusion = JSON.parse(readFileSync(join(ROOT, 'models/build/manifest.json'), 'utf8')).fusion.default;
+    const out = join(tmp, 'test-split-eval.json');
+    // Asynchronous: a 90 s spawnSync would block Vitest's worker RPC (it times out and fails the run).
+    const p = await execFileAsync(process.execPath, [cli, 'eval', manifest, '--json', out], { maxBuffer: 1 << 26 });
+    expect(p.stdout).toMatch(/ensemble: n=/);
+    const j = JSON.parse(readFileSync(out, 'utf8'));
+    const expected: Record<string, string> = { yamnet: 'yamnet', wav2vec2: 'wav2vec2_int8', ensemble: `fusion_${fusion}` };
+    for (const [model, key] of Object.entries(expected)) {
+      expect(j.models[model].n, model).toBe(metrics[key].n);
+      expect(j.models[model].confusion, model).toEqual(metrics[key].confusion);
+      expect(j.models[model].macro_f1, model).toBeCloseTo(metrics[key].macro_f1, 9);
+    }
+  }, 600_000);
 
   it('classify --json prints per-window and per-file results', () => {
     const c = longestClip('scream');
