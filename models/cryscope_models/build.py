@@ -6,8 +6,8 @@ split, the shared manifest and the YAMNet weight files); models/build is a symli
 exists, nothing is rebuilt. Environment knobs (documented defaults):
   CRYSCOPE_SHARED         ../shared beside the repo
   CRYSCOPE_CACHE          ~/.cache/cryscope
-  CRYSCOPE_THREADS        1      (torch + onnxruntime threads; on a shared 2-core machine 2 threads
-                                  measured 20x slower training than 1: OpenMP barriers under contention)
+  CRYSCOPE_THREADS        2      (torch + onnxruntime threads; on a 2-core machine shared with other heavy jobs 1 thread
+                                  is faster: 2 threads measured 20x slower under contention, OpenMP barriers)
   CRYSCOPE_W2V_VARIANTS   "scratch"   comma-separated Wav2Vec2 variants to train and compare on
                           validation: scratch, distill, contrastive+distill (see models/EXPERIMENTS.md for
                           why the default is scratch)

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import LABELS, WAV2VEC2_WINDOW
+from . import LABELS, TRAIN_CROP
 from .audio import Clip, load_wave, read_manifest
 from .augment import augment, random_crop
 from .splits import read_split
@@ -33,7 +33,7 @@ def load_dataset() -> Dataset:
     return Dataset(clips, split, waves)
 
 
-def training_crops(ds: Dataset, seed: int = 0, length: int = WAV2VEC2_WINDOW,
+def training_crops(ds: Dataset, seed: int = 0, length: int = TRAIN_CROP,
                    crops_per_clip: dict | None = None) -> dict[str, np.ndarray]:
     """For each train clip: one clean crop + N augmented crops. Backgrounds come from TRAIN normal
     clips only (no cross-split leakage). Returns x [M,length] float32, y [M], clip [M] index, aug [M]."""

@@ -21,12 +21,14 @@ class ClipOutputs:
 
 
 def run_yamnet(sess, waves: list[np.ndarray]) -> dict:
+    """One patch per run, as the package does: the int8 graph's activation scales are per run, so a
+    batch would make a patch's result depend on its batch-mates (yamnet_int8.py)."""
     pats, owner, end = [], [], []
     for i, w in enumerate(waves):
         p = yamnet_windows(w)
         starts = yamnet_window_starts(len(w))
         pats.append(p); owner += [i] * len(p); end += [s + YAMNET_WINDOW for s in starts]
-    out = run_batched(sess, "patches", np.concatenate(pats), ["scores", "embeddings", "probs"])
+    out = run_batched(sess, "patches", np.concatenate(pats), ["scores", "embeddings", "probs"], batch=1)
     out["owner"], out["end"] = np.array(owner), np.array(end)
     return out
 
@@ -57,7 +59,8 @@ def run_w2v(sessions: dict, waves: list[np.ndarray]) -> dict:
     xs, owner, end = w2v_inputs(waves)
     out = {"owner": owner, "end": end}
     for name, sess in sessions.items():
-        out[name] = predict_by_length(lambda x: sess.run(["probs"], {"input_values": x})[0], xs)
+        # one window per run, as the package does: int8 activation scales are per run (see yamnet_int8.py)
+        out[name] = predict_by_length(lambda x: sess.run(["probs"], {"input_values": x})[0], xs, batch=1)
     return out
 
 
@@ -132,8 +135,10 @@ def episodes(seq: np.ndarray, on: float, off: float, alpha: float, min_windows: 
 
 def false_alarms_per_hour(win_probs: np.ndarray, owner: np.ndarray, durations_s: np.ndarray,
                           thresholds: dict, alpha: float = 0.5, min_duration_s: float = 1.0) -> dict:
-    """On NORMAL files only: cry/scream alarm episodes per hour of audio."""
-    mw = max(1, int(round(min_duration_s / (HOP / 16000))))
+    """On NORMAL files only: cry/scream alarm episodes per hour of audio. The core's Decider emits an
+    onset once an episode spans min_duration (time of the latest update - time of its first), i.e. after
+    round(min_duration / hop) + 1 updates; counted the same way here."""
+    mw = int(round(min_duration_s / (HOP / 16000))) + 1
     total = {"cry": 0, "scream": 0}
     for f in np.unique(owner):
         seq = win_probs[owner == f]

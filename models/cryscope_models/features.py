@@ -5,7 +5,7 @@ float64 internally so it matches the shared front-end reference to float32 round
 """
 import numpy as np
 
-from . import YAMNET_WINDOW, HOP
+from . import YAMNET_WINDOW, HOP, WAV2VEC2_WINDOW
 
 WIN, HOP_FRAMES_SAMPLES, NFFT = 400, 160, 512
 PATCH_FRAMES, PATCH_HOP_FRAMES = 96, 48
@@ -80,7 +80,7 @@ def yamnet_windows(wave: np.ndarray, hop: int = HOP) -> np.ndarray:
 MIN_WAV2VEC2_SAMPLES = 400  # the core's shortest Wav2Vec2 window (its first conv's receptive field)
 
 
-def wav2vec2_window_spans(n: int, win: int = 32000, hop: int = HOP) -> list[tuple[int, int]]:
+def wav2vec2_window_spans(n: int, win: int = WAV2VEC2_WINDOW, hop: int = HOP) -> list[tuple[int, int]]:
     """The core's rule: regular windows every hop; if they do not reach the end, one end-aligned tail
     window of min(win, n) samples (so a clip shorter than `win` is one window of the whole clip, not
     padded). Returns (start, length) pairs."""
@@ -98,7 +98,7 @@ def normalize_wav2vec2(x: np.ndarray) -> np.ndarray:
     return ((x - x.mean()) / np.sqrt(x.var() + 1e-7)).astype(np.float32)
 
 
-def wav2vec2_windows(wave: np.ndarray, win: int = 32000, hop: int = HOP) -> tuple[list[np.ndarray], list[int]]:
+def wav2vec2_windows(wave: np.ndarray, win: int = WAV2VEC2_WINDOW, hop: int = HOP) -> tuple[list[np.ndarray], list[int]]:
     """Normalised windows (variable length only for a short clip's single window) and their starts."""
     spans = wav2vec2_window_spans(len(wave), win, hop)
     out = []

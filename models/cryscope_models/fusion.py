@@ -44,39 +44,80 @@ def apply(cfg: dict, method: str, py: np.ndarray, pw: np.ndarray) -> np.ndarray:
     raise ValueError(f"unknown fusion method {method!r}")
 
 
-def fit(py_win, pw_win, y_win, owner, y_file) -> tuple[dict, dict]:
-    """Fits weights and the logistic meta-classifier on validation windows; picks the default method
-    by validation macro-F1 at file level (mean fused probability over a file's windows)."""
+def _fit_params(py, pw, y_win, owner, y_file) -> dict:
+    """Weights (grid, ties -> closer to 0.5) for weighted/geometric mean and the logistic model."""
     cfg = {"labels": list(LABELS), "default": "mean", "weights": [0.5, 0.5]}
     n_files = len(y_file)
 
     def f1_of(method, c):
-        return summarize(y_file, file_probs(apply(c, method, py_win, pw_win), owner, n_files))["macro_f1"]
-
-    # weights for weighted/geometric mean: grid on validation (ties -> closer to 0.5)
+        return summarize(y_file, file_probs(apply(c, method, py, pw), owner, n_files))["macro_f1"]
     grid = np.round(np.linspace(0, 1, 21), 2)
     best = {}
     for method in ("weighted_mean", "geometric_mean"):
         scores = [(f1_of(method, dict(cfg, weights=[float(a), float(1 - a)])), -abs(a - 0.5), a) for a in grid]
-        best[method] = max(scores)[2]
-    # one weights pair is shared by both methods in the contract: use the geometric-mean optimum
-    # only if it scores better there; report both.
+        best[method] = float(max(scores)[2])
     lr = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
-    lr.fit(features(py_win, pw_win), y_win)
+    lr.fit(features(py, pw), y_win)
     cfg["logistic"] = {"features": "log_probs", "coef": lr.coef_.tolist(), "intercept": lr.intercept_.tolist()}
+    cfg["_best_weight"] = best
+    return cfg
+
+
+def _with_weight(cfg: dict, method: str) -> dict:
+    w = cfg["_best_weight"]["geometric_mean" if method == "geometric_mean" else "weighted_mean"]
+    return dict(cfg, weights=[w, 1 - w])
+
+
+def cross_validated_f1(py_win, pw_win, y_win, owner, y_file, groups=None, folds: int = 5, seed: int = 0) -> dict:
+    """Out-of-sample file macro-F1 of each method on validation: parameters (weights, logistic) fitted
+    on the other folds, applied to the held-out fold; folds split by recording group when given (else by
+    file), so clips of one recording are never on both sides."""
+    n_files = len(y_file)
+    keys = np.asarray(groups) if groups is not None else np.arange(n_files)
+    uniq = np.unique(keys)
+    rng = np.random.default_rng(seed)
+    fold_of_key = dict(zip(uniq, rng.permutation(len(uniq)) % folds))
+    fold_of_file = np.array([fold_of_key[k] for k in keys])
+    fold_of_win = fold_of_file[owner]
+    out = {m: np.zeros_like(py_win) for m in METHODS}
+    for k in range(folds):
+        tr, te = fold_of_win != k, fold_of_win == k
+        if not te.any() or len(np.unique(y_win[tr])) < 3:
+            continue
+        tr_files = np.flatnonzero(fold_of_file != k)
+        remap = np.full(n_files, -1); remap[tr_files] = np.arange(len(tr_files))
+        c = _fit_params(py_win[tr], pw_win[tr], y_win[tr], remap[owner[tr]], y_file[tr_files])
+        for m in METHODS:
+            out[m][te] = apply(_with_weight(c, m), m, py_win[te], pw_win[te])
+    return {m: summarize(y_file, file_probs(out[m], owner, n_files))["macro_f1"] for m in METHODS}
+
+
+def fit(py_win, pw_win, y_win, owner, y_file, groups=None) -> tuple[dict, dict]:
+    """Fits weights and the logistic meta-classifier on validation windows. The default method is the
+    one with the best CROSS-VALIDATED file macro-F1 on validation (cross_validated_f1): scoring the
+    logistic model on the very windows it was fitted to would favour it (a measured build chose
+    logistic at 0.931 in-sample while its test F1 fell 0.04 below YAMNet alone)."""
+    cfg = _fit_params(py_win, pw_win, y_win, owner, y_file)
+    best = cfg.pop("_best_weight")
+    n_files = len(y_file)
+
+    def f1_of(method, c):
+        return summarize(y_file, file_probs(apply(c, method, py_win, pw_win), owner, n_files))["macro_f1"]
     results = {}
-    wm = float(best["weighted_mean"]); gm = float(best["geometric_mean"])
+    wm, gm = best["weighted_mean"], best["geometric_mean"]
+    cv = cross_validated_f1(py_win, pw_win, y_win, owner, y_file, groups)
     for method in METHODS:
         w = gm if method == "geometric_mean" else wm
-        results[method] = {"macro_f1": f1_of(method, dict(cfg, weights=[w, 1 - w])), "weights": [w, 1 - w]}
-    # choose the shared weights by whichever of the two weight-using methods is better
-    shared = wm if results["weighted_mean"]["macro_f1"] >= results["geometric_mean"]["macro_f1"] else gm
+        results[method] = {"macro_f1": f1_of(method, dict(cfg, weights=[w, 1 - w])), "weights": [w, 1 - w],
+                           "cv_macro_f1": cv[method]}
+    # one weights pair is shared by both weight-using methods in the contract: the better one's (by CV)
+    shared = wm if cv["weighted_mean"] >= cv["geometric_mean"] else gm
     cfg["weights"] = [float(shared), float(1 - shared)]
     for method in ("weighted_mean", "geometric_mean"):
         results[method]["macro_f1_shared_weights"] = f1_of(method, cfg)
-    order = {m: i for i, m in enumerate(("logistic", "weighted_mean", "geometric_mean", "mean", "vote"))}
-    cfg["default"] = max(METHODS, key=lambda m: (results[m].get("macro_f1_shared_weights",
-                                                                results[m]["macro_f1"]), -order[m]))
+    # ties -> the simpler method
+    order = {m: i for i, m in enumerate(("mean", "weighted_mean", "geometric_mean", "vote", "logistic"))}
+    cfg["default"] = max(METHODS, key=lambda m: (round(cv[m], 6), -order[m]))
     return cfg, results
 
 

@@ -7,7 +7,7 @@ import onnxruntime as ort
 
 def session(path_or_bytes, threads: int | None = None) -> ort.InferenceSession:
     opts = ort.SessionOptions()
-    opts.intra_op_num_threads = threads or int(os.environ.get("CRYSCOPE_THREADS", "1"))
+    opts.intra_op_num_threads = threads or int(os.environ.get("CRYSCOPE_THREADS", "2"))
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
     src = path_or_bytes if isinstance(path_or_bytes, (bytes, str)) else str(path_or_bytes)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import HOP, LABELS, SAMPLE_RATE, WAV2VEC2_WINDOW, YAMNET_WINDOW
+from . import HOP, LABELS, SAMPLE_RATE, TRAIN_CROP, WAV2VEC2_WINDOW, YAMNET_WINDOW
 from .augment import band_limit, mix_at_snr
 from .cache import hash_inputs, sha256_file
 from .data import CROPS_PER_CLIP, load_dataset, training_crops
@@ -80,6 +80,14 @@ def exact_duplicates(clips, split, waves) -> int:
     return cross
 
 
+# Event settings shipped in the manifest (and used for the false-alarm figures). min_duration 0.5 s, not
+# 1.0: on validation streams (web/bench/latency-sweep.mjs --csv build/web/val-split.csv, 40 cry clips after
+# 3 s of normal audio + 1069 s of normal clips) 1.0 s gave a median onset latency of 2.0 s and 47 false
+# onsets/h, 0.5 s gave 1.5 s and 57/h, 0 s no faster with EMA (1.5 s, 61/h); see models/EXPERIMENTS.md.
+EVENTS = {"min_duration_s": 0.5, "cooldown_s": 2.0}
+SMOOTHING = {"method": "ema", "alpha": 0.5}
+
+
 def choose_thresholds(win_probs: np.ndarray, y_win: np.ndarray, alpha: float = 0.5) -> dict:
     """Per alarm class: the 'on' level maximising window-level F1 on validation (fused, EMA-smoothed
     per file is approximated by raw windows here), 'off' = on - 0.2 (hysteresis), floors 0.1."""
@@ -107,7 +115,7 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     from .yamnet_tflite import tflite_scores
 
     log = Log()
-    threads = int(os.environ.get("CRYSCOPE_THREADS", "1"))
+    threads = int(os.environ.get("CRYSCOPE_THREADS", "2"))
     torch.set_num_threads(threads)
     quick = knobs.get("CRYSCOPE_QUICK") == "1"
     variants = [v.strip() for v in (knobs.get("CRYSCOPE_W2V_VARIANTS") or "scratch").split(",") if v.strip()]
@@ -204,7 +212,11 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     ymodel = yamnet_onnx.build(weights, head)
     import onnx
     onnx.save(ymodel, str(out / "yamnet.onnx"))
-    ysess = session(str(out / "yamnet.onnx"), threads)
+    from .yamnet_int8 import quantize as quantize_yamnet
+    quantize_yamnet(out / "yamnet.onnx", out / "yamnet.int8.onnx")
+    ysess32 = session(str(out / "yamnet.onnx"), threads)
+    # the deployed graph (the package loads the manifest's file): every "yamnet" number below is int8
+    ysess = session(str(out / "yamnet.int8.onnx"), threads)
     log.step("yamnet_head")
 
     # ---- YAMNet conversion proof ------------------------------------------------------------------
@@ -212,7 +224,9 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
             [c for c in val_clips if c.label == "normal"][:4]
     from .features import clip_patches
     pats = np.concatenate([clip_patches(ds.waves[c.file]) for c in probe]).astype(np.float32)
-    onx = ysess.run(["scores", "embeddings", "probs"], {"patches": pats})
+    onx = ysess32.run(["scores", "embeddings", "probs"], {"patches": pats})
+    q8 = [ysess.run(["scores", "embeddings", "probs"], {"patches": pats[i:i + 1]}) for i in range(len(pats))]
+    q8 = [np.concatenate([r[k] for r in q8]) for k in range(3)]
     ref = yamnet_np.forward(weights, pats)
     xh = np.concatenate([ref["embeddings"], ref["scores"]], 1)
     for i, (W, b) in enumerate(head["layers"]):
@@ -224,7 +238,7 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     for c in probe:
         w = ds.waves[c.file]
         t = tflite_scores(yamnet_dir() / "yamnet.tflite", w)
-        o = ysess.run(["scores"], {"patches": clip_patches(w).astype(np.float32)})[0]
+        o = ysess32.run(["scores"], {"patches": clip_patches(w).astype(np.float32)})[0]
         tfl.append({"file": c.file, "max_abs": float(np.abs(t - o).max()), "mean_abs": float(np.abs(t - o).mean()),
                     "top5_tflite": t.mean(0).argsort()[::-1][:5].tolist(),
                     "top5_onnx": o.mean(0).argsort()[::-1][:5].tolist(),
@@ -234,12 +248,15 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
         "onnx_vs_numpy_float64": {"scores_max_abs": float(np.abs(onx[0] - ref["scores"]).max()),
                                   "embeddings_max_abs": float(np.abs(onx[1] - ref["embeddings"]).max()),
                                   "probs_max_abs": float(np.abs(onx[2] - ph).max())},
+        "int8_vs_fp32": {k: {"max_abs": float(np.abs(q8[i] - onx[i]).max()), "mean_abs": float(np.abs(q8[i] - onx[i]).mean())}
+                         for i, k in enumerate(("scores", "embeddings", "probs"))},
         "onnx_vs_tflite": {"clips": tfl, "max_abs": max(d["max_abs"] for d in tfl),
                            "mean_abs": float(np.mean([d["mean_abs"] for d in tfl])),
                            "top1_equal_all": all(d["top1_equal"] for d in tfl),
                            "top5_equal_sets": sum(set(d["top5_tflite"]) == set(d["top5_onnx"]) for d in tfl)}}
     log(f"YAMNet ONNX vs numpy: {metrics['yamnet_conversion']['onnx_vs_numpy_float64']}; vs tflite max "
-        f"{metrics['yamnet_conversion']['onnx_vs_tflite']['max_abs']:.3f}")
+        f"{metrics['yamnet_conversion']['onnx_vs_tflite']['max_abs']:.3f}; int8 vs fp32 "
+        f"{metrics['yamnet_conversion']['int8_vs_fp32']}")
     log.step("yamnet_verify")
 
     # ---- Wav2Vec2 ---------------------------------------------------------------------------------
@@ -248,7 +265,9 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     xv, ov, _ = w2v_inputs([ds.waves[c.file] for c in val_clips])
     val = {"windows": xv, "owner": ov, "y": y_val}
     # epochs sized for a cold build under ~45 min on 2 shared cores (see README for measured times)
-    ep_d, ep_f, ep_short = (1, 1, 0) if quick else (4, 9, 7)
+    # every fine-tune epoch on random 1 s sub-crops of the 2 s crops: the deployed window is 1 s, and a
+    # new sub-crop each epoch is extra augmentation
+    ep_d, ep_f, ep_short = (1, 1, 1) if quick else (4, 24, 24)
     runs = []
     for v in variants:
         log(f"Wav2Vec2 variant {v!r}")
@@ -263,7 +282,7 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
         if "distill" in v:
             curves["distill"], dist = distill(model, crops, tgt, epochs=ep_d, log=log)
         model, curves["finetune"], s = finetune(model, crops, tgt if "distill" in v else None, val, epochs=ep_f,
-                                                dist=dist, short_epochs=ep_short, log=log)
+                                                dist=dist, short_epochs=ep_short, short_len=WAV2VEC2_WINDOW, log=log)
         runs.append({"variant": v, "val_macro_f1": s["macro_f1"], "val_accuracy": s["accuracy"],
                      "seconds": round(time.time() - t0, 1), "model": model, "curves": curves})
         log(f"Wav2Vec2 {v}: val macro-F1 {s['macro_f1']:.4f} ({time.time() - t0:.0f}s)")
@@ -277,7 +296,9 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
                                                  "num_hidden_layers", "num_attention_heads", "intermediate_size",
                                                  "num_conv_pos_embeddings", "classifier_proj_size")},
         "parameters": count_params(w2v), "macs_per_second_audio": macs_per_second(cfgd, 1.0),
-        "epochs": {"distill (0.975 s inputs)": ep_d, "finetune": ep_f, "of which on 1 s sub-crops": ep_short},
+        "epochs": {"distill (0.975 s inputs)": ep_d, "finetune": ep_f,
+                   f"of which on {WAV2VEC2_WINDOW / SAMPLE_RATE:g} s sub-crops": ep_short},
+        "window_seconds": WAV2VEC2_WINDOW / SAMPLE_RATE,
         "train_crops": int(len(crops["x"]))}
     extras["curves_wav2vec2"] = {r["variant"]: r["curves"] for r in runs}
     log.step("wav2vec2_train")
@@ -290,7 +311,9 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     pt = torch_probs(w2v, probe_x)
     p32 = s32.run(["probs"], {"input_values": probe_x})[0]
     p8 = s8.run(["probs"], {"input_values": probe_x})[0]
-    short = probe_x[:4, :20000]
+    # another input length than the windows' (the graph's time axis is dynamic): 1.25 s of val audio
+    from .features import normalize_wav2vec2
+    short = np.stack([normalize_wav2vec2(w[:20000]) for w in (ds.waves[c.file] for c in val_clips) if len(w) >= 20000][:4])
     metrics["wav2vec2"]["onnx_parity"] = {
         "windows": int(len(probe_x)), "fp32_vs_torch_max_abs": float(np.abs(p32 - pt).max()),
         "fp32_vs_torch_max_abs_1.25s": float(np.abs(s32.run(["probs"], {"input_values": short})[0]
@@ -306,12 +329,13 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     from .fusion import fit, validate_config
     yw = co_val.y[co_val.w2v["owner"]]
     fusion_cfg, fusion_val = fit(co_val.yam["probs"][co_val.pair], co_val.w2v["wav2vec2_int8"], yw,
-                                 co_val.w2v["owner"], co_val.y)
+                                 co_val.w2v["owner"], co_val.y, groups=[c.group for c in val_clips])
     validate_config(fusion_cfg)
     thresholds = choose_thresholds(fused_window_probs(co_val, fusion_cfg, fusion_cfg["default"]), yw)
     metrics["fusion"] = {"config": fusion_cfg, "validation": fusion_val}
     metrics["thresholds"] = thresholds
     metrics["validation"] = summaries(co_val, fusion_cfg)
+    metrics["validation"]["yamnet_fp32"] = yamnet_fp32_summary(ysess32, [ds.waves[c.file] for c in val_clips], y_val)
     log(f"fusion default {fusion_cfg['default']}; val: " +
         ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in metrics["validation"].items()))
     log.step("validation_and_fusion")
@@ -319,8 +343,14 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     test_waves = [ds.waves[c.file] for c in test_clips]
     co_test = run_all(ysess, w2v_sess, test_waves, y_test)
     metrics["test"] = summaries(co_test, fusion_cfg)
+    metrics["test"]["yamnet_fp32"] = yamnet_fp32_summary(ysess32, test_waves, y_test)
     fps = model_file_probs(co_test, fusion_cfg)
     extras["roc_test"] = {k: roc_points(y_test, p) for k, p in fps.items()}
+    # per-file test probabilities of every model: error analysis, and the deployed-path check compares
+    # its files with these (tests/web/integration/node.test.ts)
+    extras["test_files"] = [{"file": c.file, "label": c.label,
+                             "probs": {k: [round(float(v), 6) for v in p[i]] for k, p in fps.items()}}
+                            for i, c in enumerate(test_clips)]
     log("test: " + ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in metrics["test"].items()))
 
     # per-category breakdown of normal (false alarms), per source for cries
@@ -343,15 +373,17 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     normal_ids = np.array([i for i, c in enumerate(test_clips) if c.label == "normal"])
     dur = np.array([len(test_waves[i]) / SAMPLE_RATE for i in normal_ids])
     fa = {}
+    fa_opts = {"alpha": SMOOTHING["alpha"], "min_duration_s": EVENTS["min_duration_s"]}
     wm = np.isin(co_test.w2v["owner"], normal_ids)
     for m in ("mean", "weighted_mean", "geometric_mean", "vote", "logistic"):
         fw = fused_window_probs(co_test, fusion_cfg, m)
-        fa[f"fusion_{m}"] = false_alarms_per_hour(fw[wm], co_test.w2v["owner"][wm], dur, thresholds)
+        fa[f"fusion_{m}"] = false_alarms_per_hour(fw[wm], co_test.w2v["owner"][wm], dur, thresholds, **fa_opts)
     ym = np.isin(co_test.yam["owner"], normal_ids)
-    fa["yamnet"] = false_alarms_per_hour(co_test.yam["probs"][ym], co_test.yam["owner"][ym], dur, thresholds)
+    fa["yamnet"] = false_alarms_per_hour(co_test.yam["probs"][ym], co_test.yam["owner"][ym], dur, thresholds, **fa_opts)
     fa["wav2vec2_int8"] = false_alarms_per_hour(co_test.w2v["wav2vec2_int8"][wm], co_test.w2v["owner"][wm], dur,
-                                                thresholds)
+                                                thresholds, **fa_opts)
     metrics["test_false_alarms_per_hour"] = fa
+    metrics["events"] = {"smoothing": dict(SMOOTHING), **EVENTS}
     log.step("test_eval")
 
     # ---- robustness: band-limit and noise checks on the test split ---------------------------------
@@ -383,8 +415,9 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     manifest = {
         "name": "cryscope-models", "version": version, "labels": list(LABELS), "sample_rate": SAMPLE_RATE,
         "models": {
-            "yamnet": {"file": "yamnet.onnx", "sha256": sha256_file(out / "yamnet.onnx"),
-                       "bytes": (out / "yamnet.onnx").stat().st_size,
+            "yamnet": {"file": "yamnet.int8.onnx", "sha256": sha256_file(out / "yamnet.int8.onnx"),
+                       "bytes": (out / "yamnet.int8.onnx").stat().st_size, "fp32_file": "yamnet.onnx",
+                       "fp32_sha256": sha256_file(out / "yamnet.onnx"),
                        "input": {"name": "patches", "shape": [-1, 96, 64]},
                        "window_samples": YAMNET_WINDOW, "hop_samples": HOP},
             "wav2vec2": {"file": "wav2vec2.int8.onnx", "sha256": sha256_file(out / "wav2vec2.int8.onnx"),
@@ -395,19 +428,27 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
         "audioset_labels_file": "yamnet_class_map.csv",
         "fusion": fusion_cfg,
         "thresholds": {k: {"on": v["on"], "off": v["off"]} for k, v in thresholds.items()},
-        "smoothing": {"method": "ema", "alpha": 0.5},
-        "events": {"min_duration_s": 1.0, "cooldown_s": 2.0},
+        "smoothing": dict(SMOOTHING),
+        "events": dict(EVENTS),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    metrics["sizes_bytes"] = {f: (out / f).stat().st_size for f in ("yamnet.onnx", "wav2vec2.onnx", "wav2vec2.int8.onnx")}
-    metrics["augmentation"] = {"crops_per_clip": cpc, "crop_seconds": WAV2VEC2_WINDOW / SAMPLE_RATE,
+    metrics["sizes_bytes"] = {f: (out / f).stat().st_size for f in ("yamnet.onnx", "yamnet.int8.onnx", "wav2vec2.onnx",
+                                                                    "wav2vec2.int8.onnx")}
+    metrics["augmentation"] = {"crops_per_clip": cpc, "crop_seconds": TRAIN_CROP / SAMPLE_RATE,
                                "doc": __import__("cryscope_models.augment", fromlist=["x"]).__doc__}
     log.step("artefacts")
     metrics["timings_s"] = log.timings
     from .report import write_report
     write_report(out / "report", metrics, extras)
     (out / "report" / "metrics.json").write_text(json.dumps(metrics, indent=2, default=_json_default) + "\n")
+    (out / "report" / "test_files.json").write_text(json.dumps(extras["test_files"]) + "\n")
     log("done")
+
+
+def yamnet_fp32_summary(sess, waves: list[np.ndarray], y: np.ndarray) -> dict:
+    """The float graph's file-level metrics, to show what int8 costs (the deployed 'yamnet' is int8)."""
+    r = run_yamnet(sess, waves)
+    return summarize(y, file_probs(r["probs"], r["owner"], len(y)))
 
 
 def metrics_pred(name, probs, co, co2=None, ids=None):

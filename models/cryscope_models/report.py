@@ -9,7 +9,8 @@ import numpy as np  # noqa: E402
 
 from . import LABELS  # noqa: E402
 
-NAMES = {"yamnet_zero_shot": "YAMNet zero-shot", "yamnet": "YAMNet fine-tuned head",
+NAMES = {"yamnet_zero_shot": "YAMNet zero-shot", "yamnet": "YAMNet fine-tuned head (int8, deployed)",
+         "yamnet_fp32": "YAMNet fine-tuned head (fp32)",
          "wav2vec2_fp32": "Wav2Vec2 fp32", "wav2vec2_int8": "Wav2Vec2 int8",
          "fusion_mean": "Fusion: mean", "fusion_weighted_mean": "Fusion: weighted mean",
          "fusion_geometric_mean": "Fusion: geometric mean", "fusion_vote": "Fusion: vote",
@@ -85,6 +86,62 @@ def _table(res: dict) -> str:
     return "\n".join(lines)
 
 
+def _goals(m: dict) -> list[str]:
+    """The issue's goals next to what this build measured: met, or missed by how much and why."""
+    t = m["test"]
+    default = f"fusion_{m['fusion']['config']['default']}"
+    ens, w2v = t[default]["macro_f1"], t["wav2vec2_int8"]["macro_f1"]
+    singles = {k: t[k]["macro_f1"] for k in ("yamnet", "yamnet_zero_shot", "wav2vec2_int8")}
+    best_single = max(singles, key=singles.get)
+    yc, p = m["yamnet_conversion"], m["wav2vec2"]["onnx_parity"]
+    build_min = sum(m["timings_s"].values()) / 60
+    fa = m["test_false_alarms_per_hour"][default]
+    lp = m["robustness_test"]["normal_lowpass_4k"][default]["accuracy"]
+    lp0 = m["robustness_test"]["normal_original"][default]["accuracy"]
+
+    def row(goal, measured, ok, why=""):
+        return f"| {goal} | {measured} | {'met' if ok else '**missed**'} | {why} |"
+    rows = [
+        "## Goals vs measured\n",
+        "| goal (models issue) | measured in this build | status | by how much / why |", "|---|---|---|---|",
+        row("Wav2Vec2 alone macro-F1 ≥ 0.90 (test)", f"{w2v:.3f} (int8, deployed; fp32 {t['wav2vec2_fp32']['macro_f1']:.3f})",
+            w2v >= 0.90, "" if w2v >= 0.90 else
+            f"short by {0.90 - w2v:.3f}. No pretrained Wav2Vec2 weights exist here, so a compact model "
+            f"({m['wav2vec2']['parameters'] / 1e6:.2f} M parameters, sized to run in real time in the browser) is trained "
+            f"from scratch on ~1.2k clips within the cold-build time budget ({m['wav2vec2']['epochs']['finetune']} epochs); "
+            "distillation and contrastive pretraining measured worse at equal budget (models/EXPERIMENTS.md)."),
+        row("Ensemble macro-F1 ≥ 0.97 (test)", f"{ens:.3f} ({default}, chosen on validation)", ens >= 0.97,
+            "" if ens >= 0.97 else
+            f"short by {0.97 - ens:.3f}: the weaker Wav2Vec2 adds little beyond YAMNet; errors left are listed in "
+            "the confusion matrices and the per-category table below."),
+        row("Ensemble ≥ best single model (test)", f"{ens:.3f} vs {NAMES.get(best_single, best_single)} "
+            f"{singles[best_single]:.3f}", ens >= singles[best_single] - 1e-9,
+            "" if ens >= singles[best_single] - 1e-9 else
+            f"below by {singles[best_single] - ens:.3f}. The default is chosen by cross-validated validation F1 "
+            f"(differences of ~0.01 there are 1–3 clips); on test the fusion methods scored "
+            + ", ".join(f"{k[7:]} {t[k]['macro_f1']:.3f}" for k in t if k.startswith("fusion_"))
+            + f". Fusion does cut false alarms: {fa['per_hour']:.0f}/h vs "
+            f"{m['test_false_alarms_per_hour'].get(best_single, {}).get('per_hour', float('nan')):.0f}/h for "
+            f"{NAMES.get(best_single, best_single)}."),
+        row("False-alarm rate on normal clips reported", f"{fa['per_hour']:.1f} episodes per hour of normal audio "
+            f"({fa['hours']:.2f} h)", True),
+        row("Not relying on the 8 kHz-cry quirk", f"normal accuracy {lp0:.3f} → {lp:.3f} when low-passed at 3.8 kHz",
+            lp >= lp0 - 0.05, "" if lp >= lp0 - 0.05 else f"drops by {lp0 - lp:.3f}: bandwidth is still partly a cue"),
+        row("Ensemble ≥ 0.95 on recordings from other sources (zero-shot bar 0.86)",
+            f"not measurable here; on this test split zero-shot YAMNet {singles['yamnet_zero_shot']:.3f}, ensemble {ens:.3f}",
+            False, "../shared has no held-out set from other sources; the test split shares sources with training "
+            "(grouped by recording only), so this build cannot show the cross-source figure."),
+        row("YAMNet ONNX = numpy/TF forward within 1e-4", f"{yc['onnx_vs_numpy_float64']['scores_max_abs']:.1e} scores, "
+            f"{yc['onnx_vs_numpy_float64']['embeddings_max_abs']:.1e} embeddings", max(
+                yc['onnx_vs_numpy_float64']['scores_max_abs'], yc['onnx_vs_numpy_float64']['embeddings_max_abs']) <= 1e-4),
+        row("Wav2Vec2 ONNX fp32 = PyTorch within 1e-3", f"{p['fp32_vs_torch_max_abs']:.1e}", p["fp32_vs_torch_max_abs"] <= 1e-3),
+        row("Cold build on 2 cores < 45 min", f"{build_min:.1f} min of build steps on {m['machine']['cpus']} CPUs "
+            f"({m['machine']['threads']} threads; plus ~2 min venv)", build_min < 45),
+        "",
+    ]
+    return rows
+
+
 def write_report(d: Path, m: dict, extras: dict) -> None:
     d.mkdir(parents=True, exist_ok=True)
     _confusions(m["test"], d / "confusion_test.png")
@@ -98,24 +155,28 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
              f"({m['machine']['threads']} threads). All numbers below were measured by this build"
              + (" — **QUICK smoke build (few epochs): not representative**" if m["quick"] else "") + ".\n")
     L.append("File-level results: a file's prediction is the class with the highest mean probability over "
-             "its windows (YAMNet: 0.975 s windows, Wav2Vec2 and fusion: 2 s windows, hop 0.5 s). "
-             "Fusion uses the int8 Wav2Vec2 (the deployed one). YAMNet zero-shot follows the MediaPipe rule "
+             f"its windows (YAMNet: 0.975 s windows, Wav2Vec2 and fusion: {m['wav2vec2'].get('window_seconds', 2.0):g} s windows, hop 0.5 s). "
+             "Every model is evaluated as deployed: int8 YAMNet and int8 Wav2Vec2 (fusion too). YAMNet zero-shot follows the MediaPipe rule "
              "(mean AudioSet score of `Baby cry, infant cry`/`Crying, sobbing` or `Screaming` ≥ 0.1, else normal).\n")
+    L += _goals(m)
     L.append("## Test split (touched once)\n"); L.append(_table(m["test"]))
     L.append("\n![confusion](confusion_test.png)\n\n![roc](roc_test.png)\n")
     L.append("## Validation split (model selection, fusion fit, thresholds)\n"); L.append(_table(m["validation"]))
     L.append("\n![confusion](confusion_val.png)\n")
     f = m["fusion"]
     L.append("## Fusion\n")
-    L.append(f"Fitted on validation windows only. Default: **{f['config']['default']}**; weights "
-             f"[yamnet, wav2vec2] = {f['config']['weights']}.\n")
-    L.append("| method | validation macro-F1 |\n|---|---|")
+    L.append(f"Fitted on validation windows only. Default: **{f['config']['default']}**, the best 5-fold "
+             "cross-validated macro-F1 on validation (folds by recording; in-sample scores favour the fitted "
+             f"logistic model); weights [yamnet, wav2vec2] = {f['config']['weights']}.\n")
+    L.append("| method | validation macro-F1, cross-validated | validation macro-F1, in-sample |\n|---|---|---|")
     for k, v in f["validation"].items():
-        L.append(f"| {k} | {v.get('macro_f1_shared_weights', v['macro_f1']):.4f} |")
+        cvs = f"{v['cv_macro_f1']:.4f}" if "cv_macro_f1" in v else "-"
+        L.append(f"| {k} | {cvs} | {v.get('macro_f1_shared_weights', v['macro_f1']):.4f} |")
     L.append(f"\nThresholds (chosen on validation, fused default method): `{json.dumps(m['thresholds'])}`\n")
     L.append("## False alarms (test, normal clips)\n")
-    L.append("Alarm episodes per hour of normal audio, stream-style (EMA α=0.5, hysteresis thresholds above, "
-             "min duration 1 s):\n\n| model | hours | cry episodes | scream episodes | per hour |\n|---|---|---|---|---|")
+    ev = m.get("events", {"smoothing": {"alpha": 0.5}, "min_duration_s": 1.0})
+    L.append(f"Alarm episodes per hour of normal audio, stream-style (EMA α={ev['smoothing'].get('alpha')}, hysteresis "
+             f"thresholds above, min duration {ev['min_duration_s']:g} s, as the manifest ships):\n\n| model | hours | cry episodes | scream episodes | per hour |\n|---|---|---|---|---|")
     for k, v in m["test_false_alarms_per_hour"].items():
         L.append(f"| {NAMES.get(k, k)} | {v['hours']:.3f} | {v['cry']} | {v['scream']} | {v['per_hour']:.1f} |")
     L.append("\nFile-level false alarms per normal category (clips predicted cry or scream / clips):\n")
@@ -145,6 +206,14 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
              f"{yc['onnx_vs_tflite']['mean_abs']:.5f}; top-1 equal on all clips: {yc['onnx_vs_tflite']['top1_equal_all']}; "
              f"top-5 sets equal on {yc['onnx_vs_tflite']['top5_equal_sets']}/{len(yc['onnx_vs_tflite']['clips'])} "
              "clips (WEIGHTS.md predicts 0.02–0.8 max deviation from the hybrid quantisation).\n")
+    q = yc.get("int8_vs_fp32")
+    if q:
+        L.append("Deployed graph `yamnet.int8.onnx`: the 13 pointwise layers dynamically quantised (uint8 weights "
+                 "per channel, activations per run; head and AudioSet classifier float), run one patch at a time. "
+                 f"int8 vs fp32 on the same patches: scores max |Δ| {q['scores']['max_abs']:.3f} (mean "
+                 f"{q['scores']['mean_abs']:.5f}), embeddings {q['embeddings']['max_abs']:.3f}, head probs "
+                 f"{q['probs']['max_abs']:.3f} (mean {q['probs']['mean_abs']:.4f}). Test macro-F1 int8 "
+                 f"{m['test']['yamnet']['macro_f1']:.4f} vs fp32 {m['test']['yamnet_fp32']['macro_f1']:.4f}.\n")
     h = m["yamnet_head"]
     L.append(f"Head: backbone frozen; features = {h['features']}; candidates (validation file macro-F1): "
              + "; ".join(f"hidden {c['hidden']} wd {c['weight_decay']}: {c['val_macro_f1']:.4f}" for c in h["candidates"])
@@ -154,7 +223,8 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
     L.append(f"Config: `{json.dumps(w['config'])}`; {w['parameters']:,} parameters; "
              f"{w['macs_per_second_audio']['total'] / 1e6:.1f} M multiply-accumulates per second of audio "
              f"(≈{2 * w['macs_per_second_audio']['total'] / 1e6:.0f} MFLOPs/s). Source: {w['source']}. "
-             f"Epochs: {w['epochs']}, {w['train_crops']} training crops of 2 s.\n")
+             f"Epochs: {w['epochs']}, {w['train_crops']} training crops of {m['augmentation']['crop_seconds']:g} s; "
+             f"deployed window {w.get('window_seconds', 2.0):g} s.\n")
     L.append("| variant | validation macro-F1 | validation accuracy | train time (s) |\n|---|---|---|---|")
     for v in w["variants"]:
         L.append(f"| {v['variant']} | {v['val_macro_f1']:.4f} | {v['val_accuracy']:.4f} | {v['seconds']:.0f} |")

@@ -45,7 +45,9 @@ def export(model, path: Path, example_seconds: float = 2.0) -> None:
 
 def quantize_int8(src: Path, dst: Path) -> None:
     """Dynamic (weight-only int8, activations quantised at run time) quantisation of MatMul/Gemm.
-    Convs stay float: onnxruntime-web's ConvInteger support is poor and the conv encoder is small."""
+    Convs stay float: onnxruntime-web's ConvInteger support is poor and the conv encoder is small.
+    Weights as uint8 (U8U8): exact integer arithmetic on x86 onnxruntime (the Python evaluation) and in
+    WASM alike; U8S8 saturates on x86 AVX2, so Python and the browser would compute different numbers."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
     from onnxruntime.quantization.shape_inference import quant_pre_process
     pre = dst.with_suffix(".pre.onnx")
@@ -54,7 +56,7 @@ def quantize_int8(src: Path, dst: Path) -> None:
         inp = pre
     except Exception:  # pre-processing is an optimisation only
         inp = src
-    quantize_dynamic(str(inp), str(dst), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul", "Gemm"])
+    quantize_dynamic(str(inp), str(dst), weight_type=QuantType.QUInt8, op_types_to_quantize=["MatMul", "Gemm"])
     if pre.exists():
         pre.unlink()
     onnx.checker.check_model(onnx.load(str(dst)))

@@ -28,8 +28,9 @@ def test_manifest_shape(manifest):
     assert y["input"] == {"name": "patches", "shape": [-1, 96, 64]}
     assert (y["window_samples"], y["hop_samples"]) == (15600, 8000)
     assert w["input"] == {"name": "input_values", "shape": [-1, -1]}
-    assert (w["window_samples"], w["hop_samples"]) == (32000, 8000)
+    assert (w["window_samples"], w["hop_samples"]) == (16000, 8000)
     assert w["file"] == "wav2vec2.int8.onnx" and w["fp32_file"] == "wav2vec2.onnx"
+    assert y["file"] == "yamnet.int8.onnx" and y["fp32_file"] == "yamnet.onnx"
     assert manifest["audioset_labels_file"] == "yamnet_class_map.csv"
     for lab in ("cry", "scream"):
         t = manifest["thresholds"][lab]
@@ -44,6 +45,7 @@ def test_manifest_checksums_match_files(build_dir, manifest):
         assert _sha(build_dir / f) == sha
         assert (build_dir / f).stat().st_size == n
     assert _sha(build_dir / w["fp32_file"]) == w["fp32_sha256"]
+    assert _sha(build_dir / y["fp32_file"]) == y["fp32_sha256"]
 
 
 def test_fusion_json_in_manifest_is_valid(manifest):
@@ -56,11 +58,12 @@ def test_class_map_has_521_labels(build_dir):
     assert len(rows) == 522 and rows[21][2] == "Baby cry, infant cry"
 
 
-def test_yamnet_onnx_contract_and_real_audio(build_dir, sample_waves):
-    g = onnx.load(str(build_dir / "yamnet.onnx"))
+@pytest.mark.parametrize("name", ["yamnet.onnx", "yamnet.int8.onnx"])
+def test_yamnet_onnx_contract_and_real_audio(build_dir, sample_waves, name):
+    g = onnx.load(str(build_dir / name))
     assert [i.name for i in g.graph.input] == ["patches"]
     assert [o.name for o in g.graph.output] == ["scores", "embeddings", "probs"]
-    s = session(str(build_dir / "yamnet.onnx"))
+    s = session(str(build_dir / name))
     pats = features.yamnet_windows(sample_waves["cry"])
     scores, emb, probs = s.run(None, {"patches": pats})
     assert scores.shape == (len(pats), 521) and emb.shape == (len(pats), 1024) and probs.shape == (len(pats), 3)
@@ -84,7 +87,7 @@ def test_wav2vec2_onnx_contract_dynamic_time(build_dir, name, sample_waves):
 def test_report_has_every_model_and_the_proofs(build_dir):
     m = json.loads((build_dir / "report" / "metrics.json").read_text())
     for split in ("validation", "test"):
-        for k in ("yamnet_zero_shot", "yamnet", "wav2vec2_fp32", "wav2vec2_int8", "fusion_mean",
+        for k in ("yamnet_zero_shot", "yamnet", "yamnet_fp32", "wav2vec2_fp32", "wav2vec2_int8", "fusion_mean",
                   "fusion_weighted_mean", "fusion_geometric_mean", "fusion_vote", "fusion_logistic"):
             r = m[split][k]
             assert 0 <= r["macro_f1"] <= 1 and np.array(r["confusion"]).shape == (3, 3)
@@ -94,6 +97,8 @@ def test_report_has_every_model_and_the_proofs(build_dir):
     assert conv["onnx_vs_numpy_float64"]["embeddings_max_abs"] < 1e-4
     assert conv["onnx_vs_tflite"]["top1_equal_all"]
     assert m["wav2vec2"]["onnx_parity"]["fp32_vs_torch_max_abs"] < 1e-3
+    assert conv["int8_vs_fp32"]["scores"]["mean_abs"] < 0.01
+    assert "## Goals vs measured" in (build_dir / "report" / "report.md").read_text()
     assert m["data"]["groups_across_splits"] == 0
     for png in ("confusion_test.png", "roc_test.png", "training_curves.png"):
         assert (build_dir / "report" / png).stat().st_size > 1000

@@ -30,11 +30,13 @@ def test_yamnet_windows_follow_the_core_stream_rule():
 
 
 def test_wav2vec2_windows_follow_the_core_stream_rule():
-    assert features.wav2vec2_window_spans(40000) == [(0, 32000), (8000, 32000)]
-    assert features.wav2vec2_window_spans(45000) == [(0, 32000), (8000, 32000), (13000, 32000)]  # end-aligned tail
-    assert features.wav2vec2_window_spans(20000) == [(0, 20000)]  # short clip: whole clip, unpadded
-    xs, starts = features.wav2vec2_windows(np.random.default_rng(1).standard_normal(20000).astype(np.float32))
-    assert len(xs) == 1 and xs[0].shape == (20000,) and starts == [0]
+    assert features.wav2vec2_window_spans(40000, 32000) == [(0, 32000), (8000, 32000)]
+    assert features.wav2vec2_window_spans(45000, 32000) == [(0, 32000), (8000, 32000), (13000, 32000)]  # end-aligned tail
+    assert features.wav2vec2_window_spans(20000, 32000) == [(0, 20000)]  # short clip: whole clip, unpadded
+    # the deployed default: 1 s windows every 0.5 s
+    assert features.wav2vec2_window_spans(30000) == [(0, 16000), (8000, 16000), (14000, 16000)]
+    xs, starts = features.wav2vec2_windows(np.random.default_rng(1).standard_normal(12000).astype(np.float32))
+    assert len(xs) == 1 and xs[0].shape == (12000,) and starts == [0]
 
 
 def test_normalize_wav2vec2_is_zero_mean_unit_variance():

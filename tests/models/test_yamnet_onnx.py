@@ -71,3 +71,35 @@ def test_head_is_folded_into_graph(weights, sample_waves):
 def test_build_requires_a_head(weights):
     with pytest.raises(ValueError):
         yamnet_onnx.build(weights, None)
+
+
+def test_pointwise_layers_are_named_matmuls(graph):
+    # 13 pointwise 1x1 layers are MatMuls (pre-packed weights in onnxruntime-web); the 1 full conv and
+    # 13 depthwise convs stay Conv
+    assert len(yamnet_onnx.pointwise_matmuls(graph)) == 13
+    assert sum(n.op_type == "Conv" for n in graph.graph.node) == 14
+
+
+def test_int8_graph_quantises_only_the_pointwise_layers(graph, weights, sample_waves, tmp_path):
+    from cryscope_models import yamnet_int8
+    rng = np.random.default_rng(1)
+    head = {"layers": [(rng.normal(0, 0.05, (1545, 3)).astype(np.float32), np.zeros(3, np.float32))]}
+    onnx.save(yamnet_onnx.build(weights, head), str(tmp_path / "y.onnx"))
+    yamnet_int8.quantize(tmp_path / "y.onnx", tmp_path / "y8.onnx")
+    g8 = onnx.load(str(tmp_path / "y8.onnx"))
+    assert sum(n.op_type == "MatMulInteger" for n in g8.graph.node) == 13
+    # the AudioSet classifier and the head stay float (their input mixes scales 1e6 apart)
+    assert sum(n.op_type in ("Gemm", "MatMul") for n in g8.graph.node) == 2
+    assert sum(n.op_type == "DynamicQuantizeLinear" for n in g8.graph.node) == 13
+    assert [o.name for o in g8.graph.output] == ["scores", "embeddings", "probs"]
+    s32, s8 = session(str(tmp_path / "y.onnx")), session(str(tmp_path / "y8.onnx"))
+    pats = np.concatenate([features.yamnet_windows(w)[:3] for w in sample_waves.values()])
+    a = s32.run(["scores", "probs"], {"patches": pats})
+    b = [np.concatenate(x) for x in zip(*(s8.run(["scores", "probs"], {"patches": pats[i:i + 1]}) for i in range(len(pats))))]
+    # int8 moves scores a little (WEIGHTS.md: the tflite hybrid model moves them by up to ~0.8) and keeps
+    # the top AudioSet class of every clip
+    assert np.abs(a[0] - b[0]).max() < 0.3 and np.abs(a[0] - b[0]).mean() < 0.01
+    assert np.abs(a[1] - b[1]).max() < 0.1
+    n = len(pats) // len(sample_waves)
+    for k in range(len(sample_waves)):
+        assert a[0][k * n:(k + 1) * n].mean(0).argmax() == b[0][k * n:(k + 1) * n].mean(0).argmax()
