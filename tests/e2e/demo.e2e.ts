@@ -164,6 +164,8 @@ describe('demo page, live microphone (fake device)', () => {
     await page.locator('[data-testid=file-result][data-state=done]').waitFor({ timeout: 60_000 });
     expect(await page.getByTestId('error').isVisible()).toBe(false);
     expect(await page.locator('#about').getAttribute('data-models')).toBe('yamnet,wav2vec2');
+    // Wav2Vec2 in its own worker (2 cores here) loaded from the cache as well
+    expect(await page.locator('#about').getAttribute('data-model-workers')).toBe('2');
     expect(blocked).toBeGreaterThanOrEqual(1); // the manifest request was tried and blocked
     console.log(`second visit: ${blocked} model requests blocked, detector loaded from Cache Storage`);
   });

@@ -15,7 +15,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
 const arg = (n, d) => { const i = args.indexOf(n); return i >= 0 ? args[i + 1] : d; };
 const { loadClassifier, decodeFile, loadCore } = await import(join(root, 'web/dist/node.js'));
-const csvPath = join(root, 'build/web/test-split.csv');
+// --csv build/web/val-split.csv chooses settings on validation; the test split reports them.
+const csvPath = resolve(arg('--csv', join(root, 'build/web/test-split.csv')));
 const rows = readFileSync(csvPath, 'utf8').trim().split(/\r?\n/).slice(1).map((l) => l.split(',')).map(([f, label]) => ({ path: resolve(dirname(csvPath), f), label }));
 const nCry = Number(arg('--cry', '20'));
 const PRE = 3, POST = 2, SR = 16000;

@@ -161,8 +161,9 @@ async function getDetector(): Promise<CryDetector> {
       ui.backendStatus.textContent = `Backend: ${text}`;
       ui.backendStatus.dataset.state = s.state;
     });
-    ui.about.textContent = `Models ${d.info.models.join(' + ')} (v${d.info.manifestVersion}), fusion ${d.info.fusionMethod}, core ${d.info.versions.core}, ${d.info.threads} thread(s), loaded in ${(d.info.loadMs / 1000).toFixed(1)} s.`;
+    ui.about.textContent = `Models ${d.info.models.join(' + ')} (v${d.info.manifestVersion}), fusion ${d.info.fusionMethod}, core ${d.info.versions.core}, ${d.info.threads} ORT thread(s) in ${d.info.modelWorkers} model worker(s), loaded in ${(d.info.loadMs / 1000).toFixed(1)} s.`;
     ui.about.dataset.models = d.info.models.join(',');
+    ui.about.dataset.modelWorkers = String(d.info.modelWorkers);
     setBackendLine(d);
     setStatus('ready', 'Ready.');
     return d;

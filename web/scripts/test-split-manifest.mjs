@@ -3,7 +3,8 @@
 // paths pointing into ../shared/data, relative to the output file's folder, so that
 //   npx cryscope eval <out> --json report.json
 // reproduces the models report's test numbers through the deployed path (WASM core + ORT-web).
-//   node web/scripts/test-split-manifest.mjs [OUT]   (default: <repo>/build/web/test-split.csv)
+//   node web/scripts/test-split-manifest.mjs [OUT] [SPLIT]   (default: <repo>/build/web/test-split.csv, test)
+// SPLIT val gives the validation split (for choosing settings without touching the test split).
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +12,8 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const shared = resolve(process.env.CRYSCOPE_SHARED ?? join(root, '..', 'shared'));
 const out = resolve(process.argv[2] ?? join(root, 'build/web/test-split.csv'));
+const which = process.argv[3] ?? 'test';
+if (!['train', 'val', 'test'].includes(which)) throw new Error(`split must be train, val or test, got ${which}`);
 // Minimal RFC-4180 field splitter (quoted fields may contain commas).
 const cells = (line) => {
   const out = [];
@@ -32,9 +35,9 @@ const iFile = header.indexOf('file');
 const iLabel = header.indexOf('label');
 const iSplit = header.indexOf('split');
 if (iFile < 0 || iLabel < 0 || iSplit < 0) throw new Error('split.csv needs file,label,split columns');
-const rows = split.slice(1).map(cells).filter((c) => c[iSplit] === 'test');
+const rows = split.slice(1).map(cells).filter((c) => c[iSplit] === which);
 mkdirSync(dirname(out), { recursive: true });
 const rel = relative(dirname(out), join(shared, 'data'));
 const q = (s) => (/[",]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 writeFileSync(out, ['file,label', ...rows.map((c) => `${q(join(rel, c[iFile]))},${c[iLabel]}`)].join('\n') + '\n');
-console.error(`wrote ${rows.length} test clips to ${out}`);
+console.error(`wrote ${rows.length} ${which} clips to ${out}`);

@@ -20,7 +20,7 @@ export function defaultAssets(base?: string): AssetUrls {
       coreMjs: u('core/cryscope_core.mjs'), coreWasm: u('core/cryscope_core.wasm'),
       ortMjs: u('ort/ort-wasm-simd-threaded.mjs'), ortWasm: u('ort/ort-wasm-simd-threaded.wasm'),
       models: {
-        'manifest.json': u('models/manifest.json'), 'yamnet.onnx': u('models/yamnet.onnx'),
+        'manifest.json': u('models/manifest.json'), 'yamnet.int8.onnx': u('models/yamnet.int8.onnx'),
         'wav2vec2.int8.onnx': u('models/wav2vec2.int8.onnx'), 'yamnet_class_map.csv': u('models/yamnet_class_map.csv'),
       },
     };
@@ -34,7 +34,7 @@ export function defaultAssets(base?: string): AssetUrls {
     ortWasm: new URL('./ort/ort-wasm-simd-threaded.wasm?no-inline', import.meta.url).href,
     models: {
       'manifest.json': new URL('./models/manifest.json?no-inline', import.meta.url).href,
-      'yamnet.onnx': new URL('./models/yamnet.onnx?no-inline', import.meta.url).href,
+      'yamnet.int8.onnx': new URL('./models/yamnet.int8.onnx?no-inline', import.meta.url).href,
       'wav2vec2.int8.onnx': new URL('./models/wav2vec2.int8.onnx?no-inline', import.meta.url).href,
       'yamnet_class_map.csv': new URL('./models/yamnet_class_map.csv?no-inline', import.meta.url).href,
     },

@@ -6,13 +6,15 @@ import type { ModelName, Probs } from './labels.js';
 import { deciderConfig, type Manifest } from './manifest.js';
 import { wav2vec2Fn, yamnetFn } from './models/onnx.js';
 import type { ResolvedOptions } from './options.js';
-import { FramePipeline, toProbs, type PipelineDeps } from './pipeline.js';
+import { FramePipeline, toProbs, type PipelineDeps, type Wav2vec2Fn } from './pipeline.js';
 
 export interface EngineParts {
   core: CryscopeCore;
   ort: { Tensor: typeof Tensor };
   manifest: Manifest;
   sessions: Partial<Record<ModelName, InferenceSession>>;
+  /** Models that run elsewhere (Wav2Vec2 in its own Worker), as pipeline model functions. */
+  remote?: { wav2vec2?: Wav2vec2Fn };
   audiosetLabels?: string[];
   options: ResolvedOptions;
 }
@@ -21,12 +23,13 @@ export class Engine {
   constructor(readonly parts: EngineParts) {}
 
   get models(): ModelName[] {
-    return (Object.keys(this.parts.sessions) as ModelName[]).filter((m) => this.parts.sessions[m]);
+    const { sessions, remote } = this.parts;
+    return (['yamnet', 'wav2vec2'] as ModelName[]).filter((m) => sessions[m] || (m === 'wav2vec2' && remote?.wav2vec2));
   }
 
   /** A fresh pipeline (own front-end and decider state) for audio at `inputSampleRate`. */
   createPipeline(inputSampleRate: number, overrides: Partial<ResolvedOptions> = {}): { pipeline: FramePipeline; dispose: () => void } {
-    const { core, ort, manifest, sessions } = this.parts;
+    const { core, ort, manifest, sessions, remote } = this.parts;
     const o = { ...this.parts.options, ...overrides };
     const models = this.models;
     if (models.length === 0) throw new Error('no model is loaded');
@@ -60,7 +63,7 @@ export class Engine {
       decider,
       models: {
         yamnet: sessions.yamnet ? yamnetFn(ort, sessions.yamnet, manifest.models.yamnet?.input.name, o.topAudioSetLabels > 0) : undefined,
-        wav2vec2: sessions.wav2vec2 ? wav2vec2Fn(ort, sessions.wav2vec2, manifest.models.wav2vec2?.input.name) : undefined,
+        wav2vec2: remote?.wav2vec2 ?? (sessions.wav2vec2 ? wav2vec2Fn(ort, sessions.wav2vec2, manifest.models.wav2vec2?.input.name) : undefined),
       },
       timing: { yamnetWindow: 0.975, yamnetHop: o.yamnetHopSeconds, wav2vec2Window: o.wav2vec2WindowSeconds, wav2vec2Hop: o.wav2vec2HopSeconds },
       audiosetLabels: this.parts.audiosetLabels,
@@ -78,7 +81,7 @@ export class Engine {
     const v = this.parts.manifest.version.slice(0, 64);
     const out: { yamnet?: string; wav2vec2?: string; core?: string } = { core: String(this.parts.core.version).slice(0, 64) };
     if (this.parts.sessions.yamnet) out.yamnet = v;
-    if (this.parts.sessions.wav2vec2) out.wav2vec2 = v;
+    if (this.parts.sessions.wav2vec2 || this.parts.remote?.wav2vec2) out.wav2vec2 = v;
     return out;
   }
 }

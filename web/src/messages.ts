@@ -32,6 +32,8 @@ export interface ReadyInfo {
   models: ModelName[];
   versions: { yamnet?: string; wav2vec2?: string; core?: string };
   threads: number;
+  /** Workers running models: 2 when Wav2Vec2 has its own Worker (options.parallelModels), else 1. */
+  modelWorkers: number;
   manifestVersion: string;
   fusionMethod: string;
   loadMs: number;

@@ -53,7 +53,7 @@ export interface CryDetectorOptions {
   cacheModels?: boolean;
   /** Seconds between YAMNet windows (window is fixed at 0.975 s). Default 0.5, range 0.1–0.975 (no gaps). */
   yamnetHopSeconds?: number;
-  /** Wav2Vec2 window length in seconds. Default 2.0, range 1–15. */
+  /** Wav2Vec2 window length in seconds. Default 1.0 (what the shipped model is trained and evaluated on), range 1–15. */
   wav2vec2WindowSeconds?: number;
   /** Seconds between Wav2Vec2 windows. Default 0.5, range 0.1–15. */
   wav2vec2HopSeconds?: number;
@@ -69,6 +69,13 @@ export interface CryDetectorOptions {
   cooldownSeconds?: number;
   /** How many of YAMNet's top AudioSet classes to report per window. Default 3, range 0–521. */
   topAudioSetLabels?: number;
+  /**
+   * Run Wav2Vec2 in a second Worker so the two models use two cores at once (a hop costs the slower
+   * model, not both). Costs one more ONNX Runtime instance (~20 MB). Default true when the device
+   * reports 2 or more cores (navigator.hardwareConcurrency), else false. Browser only (Node runs
+   * both models in one thread).
+   */
+  parallelModels?: boolean;
   /** ONNX Runtime WASM threads. Default: min(4, ceil(cores / 2)) when crossOriginIsolated, else 1. Range 1–16. */
   threads?: number;
   /** Folder URL of the package's runtime files (worker.js, worklet.js, core/, ort/). Default: next to the package's index.js. */
@@ -104,6 +111,7 @@ export interface ResolvedOptions {
   minDurationSeconds?: number;
   cooldownSeconds?: number;
   topAudioSetLabels: number;
+  parallelModels: boolean;
   threads?: number;
   assetBaseUrl?: string;
   backendUrl?: string;
@@ -124,7 +132,7 @@ export class OptionsError extends Error {
 const KNOWN_KEYS = new Set<string>([
   'models', 'modelBaseUrl', 'modelUrls', 'wav2vec2Precision', 'verifySha256', 'cacheModels',
   'yamnetHopSeconds', 'wav2vec2WindowSeconds', 'wav2vec2HopSeconds', 'fusionMethod', 'thresholds',
-  'smoothing', 'minDurationSeconds', 'cooldownSeconds', 'topAudioSetLabels', 'threads', 'assetBaseUrl',
+  'smoothing', 'minDurationSeconds', 'cooldownSeconds', 'topAudioSetLabels', 'threads', 'parallelModels', 'assetBaseUrl',
   'backendUrl', 'apiKey', 'batchIntervalSeconds', 'maxBatchWindows', 'sendWindows', 'deviceId',
 ]);
 
@@ -262,7 +270,7 @@ export function resolveOptions(input: CryDetectorOptions = {}): ResolvedOptions 
     verifySha256: bool(p, 'verifySha256', input.verifySha256, true),
     cacheModels: bool(p, 'cacheModels', input.cacheModels, true),
     yamnetHopSeconds: num(p, 'yamnetHopSeconds', input.yamnetHopSeconds, 0.1, 0.975, 0.5),
-    wav2vec2WindowSeconds: num(p, 'wav2vec2WindowSeconds', input.wav2vec2WindowSeconds, 1, 15, 2.0),
+    wav2vec2WindowSeconds: num(p, 'wav2vec2WindowSeconds', input.wav2vec2WindowSeconds, 1, 15, 1.0),
     wav2vec2HopSeconds: num(p, 'wav2vec2HopSeconds', input.wav2vec2HopSeconds, 0.1, 15, 0.5),
     fusionMethod: input.fusionMethod,
     thresholds,
@@ -271,6 +279,7 @@ export function resolveOptions(input: CryDetectorOptions = {}): ResolvedOptions 
     cooldownSeconds: optNum(p, 'cooldownSeconds', input.cooldownSeconds, 0, 600),
     topAudioSetLabels: num(p, 'topAudioSetLabels', input.topAudioSetLabels, 0, 521, 3, true),
     threads: optNum(p, 'threads', input.threads, 1, 16),
+    parallelModels: bool(p, 'parallelModels', input.parallelModels, (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1) >= 2),
     assetBaseUrl: url(p, 'assetBaseUrl', input.assetBaseUrl, true),
     backendUrl,
     apiKey: input.apiKey,

@@ -190,18 +190,24 @@ export class FramePipeline {
     for (let w = this.deps.frontEnd.pop(); w; w = this.deps.frontEnd.pop()) {
       if (this.tracks.has(w.model)) byModel[w.model].push(w);
     }
+    // Both models at once: when Wav2Vec2 runs in its own Worker this uses a second core; with both
+    // in one ORT instance the runs simply queue. Results land in per-model tracks, so the order in
+    // which the two finish does not matter.
+    const runs: Promise<void>[] = [];
     if (byModel.yamnet.length && this.tracks.has('yamnet')) {
-      await this.run('yamnet', byModel.yamnet, out, async (ws) => {
+      runs.push(this.run('yamnet', byModel.yamnet, out, async (ws) => {
         const res = await this.deps.models.yamnet!(ws.map((w) => w.data));
         return res.map((r) => ({ probs: toProbs(r.probs), top: r.scores ? topLabels(r.scores, this.deps.audiosetLabels, this.deps.topK ?? 3) : undefined }));
-      });
+      }));
     }
     if (byModel.wav2vec2.length && this.tracks.has('wav2vec2')) {
-      await this.run('wav2vec2', byModel.wav2vec2, out, async (ws) => {
+      runs.push(this.run('wav2vec2', byModel.wav2vec2, out, async (ws) => {
         const res = await this.deps.models.wav2vec2!(ws.map((w) => w.data));
         return res.map((r) => ({ probs: toProbs(r) }));
-      });
+      }));
     }
+    const settled = await Promise.allSettled(runs);
+    for (const r of settled) if (r.status === 'rejected') throw r.reason;
   }
 
   private async run(model: ModelName, windows: CoreWindow[], out: PipelineEvent[], infer: (ws: CoreWindow[]) => Promise<{ probs: Probs; top?: AudioSetLabel[] }[]>): Promise<void> {

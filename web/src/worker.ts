@@ -9,6 +9,8 @@ import type { ModelName } from './labels.js';
 import { checkManifest, parseClassMap, type Manifest } from './manifest.js';
 import type { FromWorker, StageStats, ToWorker } from './messages.js';
 import { fetchAsset, ModelDownloadError } from './models/fetch.js';
+import { wav2vec2Fn } from './models/onnx.js';
+import { serveModel, startRemoteModel, type FromModelWorker, type RemoteModel, type ToModelWorker } from './models/remote.js';
 import type { ResolvedOptions } from './options.js';
 import { checkClip, classifyClip, type FramePipeline, type PipelineEvent } from './pipeline.js';
 import { SampleRing } from './ring.js';
@@ -16,6 +18,8 @@ import { SampleRing } from './ring.js';
 const post = (m: FromWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(m, transfer);
 
 let engine: Engine | null = null;
+/** Wav2Vec2 running in a second Worker (options.parallelModels), if started. */
+let remote: RemoteModel | null = null;
 let ready: Promise<void> | null = null;
 let live: { pipeline: FramePipeline; dispose: () => void; sampleRate: number; ring?: SampleRing; port?: MessagePort; paused: boolean; stopped: boolean } | null = null;
 let queue: Float32Array[] = [];
@@ -63,17 +67,34 @@ async function init(options: ResolvedOptions, assets: AssetUrls): Promise<void> 
 
   const sessions: Partial<Record<ModelName, ort.InferenceSession>> = {};
   const failed: { model: ModelName; message: string }[] = [];
+  const parallel = options.parallelModels && options.models.length === 2;
   for (const m of options.models) {
     try {
       const { file, sha256 } = modelFile(manifest, m, options.wav2vec2Precision);
       const url = m === 'yamnet' ? options.modelUrls.yamnet ?? fileUrl(file) : options.modelUrls.wav2vec2 ?? fileUrl(file);
-      const bytes = await fetchAsset(url, m, { sha256: options.verifySha256 ? sha256 : undefined, cache: options.cacheModels, onProgress: (p) => progress({ type: 'progress', progress: p }) });
+      const check = options.verifySha256 ? sha256 : undefined;
+      if (m === 'wav2vec2' && parallel) {
+        try {
+          remote = await startRemoteModel(new Worker(assets.worker, { type: 'module' }),
+            { type: 'init-model', ortMjs: assets.ortMjs, ortWasm: assets.ortWasm, url, sha256: check, cache: options.cacheModels, asset: m },
+            (p) => progress({ type: 'progress', progress: p }));
+          continue;
+        } catch (e) {
+          remote?.terminate();
+          remote = null;
+          // A download or checksum failure would fail here too; anything else (no nested Workers, ...)
+          // only costs the parallelism.
+          if (e instanceof Error && /download|HTTP|sha256|checksum|corrupt|offline/i.test(e.message)) throw e;
+          post({ type: 'warning', message: `Wav2Vec2 runs in the pipeline worker (its own worker failed: ${e instanceof Error ? e.message : e})` });
+        }
+      }
+      const bytes = await fetchAsset(url, m, { sha256: check, cache: options.cacheModels, onProgress: (p) => progress({ type: 'progress', progress: p }) });
       sessions[m] = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
     } catch (e) {
       failed.push({ model: m, message: e instanceof Error ? e.message : String(e) });
     }
   }
-  if (!Object.keys(sessions).length) {
+  if (!Object.keys(sessions).length && !remote) {
     const msg = failed.map((f) => `${f.model}: ${f.message}`).join('; ');
     throw Object.assign(new Error(`no model could be loaded — ${msg}`), { code: failed.some((f) => /download|HTTP|corrupt|offline/.test(f.message)) ? 'model-download' : 'model-load' });
   }
@@ -88,11 +109,11 @@ async function init(options: ResolvedOptions, assets: AssetUrls): Promise<void> 
       post({ type: 'warning', message: `AudioSet labels unavailable: ${e instanceof Error ? e.message : e}` });
     }
   }
-  engine = new Engine({ core, ort, manifest, sessions, audiosetLabels, options });
+  engine = new Engine({ core, ort, manifest, sessions, remote: remote ? { wav2vec2: remote.fn } : undefined, audiosetLabels, options });
   post({
     type: 'ready',
     info: {
-      models: engine.models, versions: engine.versions(), threads, manifestVersion: manifest.version,
+      models: engine.models, versions: engine.versions(), threads, modelWorkers: remote ? 2 : 1, manifestVersion: manifest.version,
       fusionMethod: options.fusionMethod ?? manifest.fusion.default, loadMs: performance.now() - t0, failed,
     },
   });
@@ -191,8 +212,33 @@ async function stopLive(): Promise<void> {
   queue = [];
 }
 
-self.onmessage = async (ev: MessageEvent<ToWorker>) => {
+/** Model-worker role (see models/remote.ts): ONNX Runtime and one Wav2Vec2 session, nothing else. */
+let serve: ((m: Extract<ToModelWorker, { type: 'run' }>) => Promise<void>) | null = null;
+let serving = Promise.resolve();
+async function initModelWorker(m: Extract<ToModelWorker, { type: 'init-model' }>): Promise<void> {
+  const postM = (x: FromModelWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(x, transfer);
+  try {
+    ort.env.wasm.wasmPaths = { mjs: m.ortMjs, wasm: m.ortWasm } as unknown as string;
+    ort.env.wasm.numThreads = 1;
+    ort.env.wasm.simd = true;
+    ort.env.logLevel = 'error';
+    const bytes = await fetchAsset(m.url, m.asset, { sha256: m.sha256, cache: m.cache, onProgress: (progress) => postM({ type: 'model-progress', progress }) });
+    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    serve = serveModel(wav2vec2Fn(ort, session), postM);
+    postM({ type: 'model-ready' });
+  } catch (e) {
+    postM({ type: 'model-failed', message: e instanceof Error ? e.message : String(e) });
+  }
+}
+
+self.onmessage = async (ev: MessageEvent<ToWorker | ToModelWorker>) => {
   const m = ev.data;
+  if (m.type === 'init-model') return initModelWorker(m);
+  if (m.type === 'run') {
+    // one run at a time, in arrival order
+    serving = serving.then(() => serve?.(m));
+    return;
+  }
   try {
     switch (m.type) {
       case 'init':

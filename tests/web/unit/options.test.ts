@@ -14,7 +14,7 @@ describe('resolveOptions', () => {
     const o = resolveOptions();
     expect(o.models).toEqual(['yamnet', 'wav2vec2']);
     expect(o.yamnetHopSeconds).toBe(0.5);
-    expect(o.wav2vec2WindowSeconds).toBe(2);
+    expect(o.wav2vec2WindowSeconds).toBe(1);
     expect(o.wav2vec2Precision).toBe('int8');
     expect(o.verifySha256).toBe(true);
     expect(o.backendUrl).toBeUndefined();

@@ -203,3 +203,31 @@ describe('classifyClip / summarize', () => {
     expect(topLabels([0.2], undefined, 3)).toEqual([]);
   });
 });
+
+describe('FramePipeline with slow models', () => {
+  it('runs YAMNet and Wav2Vec2 at the same time and decides exactly as with instant models', async () => {
+    const x = signal([[2, 0], [3, 1], [2, 0]]);
+    const ref = make();
+    const expected = (await feed(ref.p, x, 16000)).concat(await ref.p.finish());
+
+    const frontEnd = new FakeFrontEnd({ yWin: 15600, yHop: 8000, wWin: 32000, wHop: 8000, yamnet: true, wav2vec2: true });
+    let running = 0;
+    let overlapped = 0;
+    const slow = <T>(fn: () => T, ms: number) => async () => {
+      running++;
+      if (running > 1) overlapped++;
+      await new Promise((r) => setTimeout(r, ms));
+      running--;
+      return fn();
+    };
+    const models = {
+      // Wav2Vec2 (in its own Worker in the browser) answers after YAMNet: order must not matter.
+      yamnet: (ps: Float32Array[]) => slow(() => ps.map((p) => ({ probs: fakeProbs(p), scores: Float32Array.from([0.1, 0.7, 0.3]) })), 2)(),
+      wav2vec2: (ws: Float32Array[]) => slow(() => ws.map(fakeProbs), 5)(),
+    };
+    const p = new FramePipeline({ frontEnd, decider: new FakeDecider(), models, timing, topK: 2 });
+    const got = (await feed(p, x, 16000)).concat(await p.finish());
+    expect(overlapped).toBeGreaterThan(0);
+    expect(JSON.stringify(got)).toEqual(JSON.stringify(expected));
+  });
+});

@@ -12,6 +12,7 @@ import { resolveOptions, type CryDetectorOptions } from '../options.js';
 import { checkClip, classifyClip } from '../pipeline.js';
 import type { ClipResult } from '../types.js';
 import { isWav, parseWav, type DecodedAudio } from '../wav.js';
+import { decodeFlac } from './flac.js';
 
 export type { ClipResult, WindowResult, DetectionEvent, FileSummary } from '../types.js';
 export type { Manifest } from '../manifest.js';
@@ -124,22 +125,7 @@ export async function loadClassifier(opts: LoadClassifierOptions = {}): Promise<
 export async function decodeAudio(bytes: Uint8Array): Promise<DecodedAudio> {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('decodeAudio expects a Uint8Array');
   if (isWav(bytes)) return parseWav(bytes);
-  if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'fLaC') {
-    const { FLACDecoder } = await import('@wasm-audio-decoders/flac');
-    const dec = new FLACDecoder();
-    await dec.ready;
-    try {
-      const r = await dec.decodeFile(bytes);
-      if (r.errors?.length && r.samplesDecoded === 0) throw new Error(`FLAC decode failed: ${JSON.stringify(r.errors[0])}`);
-      if (!r.channelData.length || r.samplesDecoded === 0) throw new Error('FLAC file has no audio');
-      const n = r.samplesDecoded;
-      const out = new Float32Array(n);
-      for (const ch of r.channelData) for (let i = 0; i < n; i++) out[i] += ch[i] / r.channelData.length;
-      return { samples: out, sampleRate: r.sampleRate };
-    } finally {
-      dec.free();
-    }
-  }
+  if (bytes.length >= 4 && String.fromCharCode(...bytes.subarray(0, 4)) === 'fLaC') return decodeFlac(bytes);
   throw new Error('unsupported audio format: expected WAV or FLAC');
 }
 
