@@ -60,6 +60,7 @@ async function main() {
   if (q.get('precision')) variant.wav2vec2Precision = q.get('precision') as 'int8' | 'fp32';
   if (q.get('parallel')) variant.parallelModels = q.get('parallel') === '1';
   if (q.get('w2vhop')) variant.wav2vec2HopSeconds = Number(q.get('w2vhop'));
+  if (q.get('models')) variant.models = q.get('models')!.split(',') as ('yamnet' | 'wav2vec2')[];
   const skip = new Set((q.get('skip') ?? '').split(',').filter(Boolean));
   print(`variant: ${JSON.stringify(variant)}${skip.size ? ` skip ${[...skip].join(',')}` : ''}`);
 
