@@ -40,7 +40,7 @@ export async function storeBatch(db: Db, batch: DetectionBatchV1, opts: StoreOpt
     if (inserted.rows.length === 0) return { stored: false, events: 0, episodes: 0 };
 
     if (batch.events.length) {
-      const rows = batch.events.map((e, idx) => ({ idx, type: e.type, label: e.label, start_s: e.start, end_s: e.end ?? null, peak: e.peak, mean: e.mean ?? null }));
+      const rows = eventRows(batch);
       await tx.query(
         `INSERT INTO events (batch_id, idx, device_id, session_id, type, label, start_s, end_s, peak, mean)
          SELECT $1, r.idx, $2, $3, r.type, r.label, r.start_s, r.end_s, r.peak, r.mean
@@ -49,7 +49,7 @@ export async function storeBatch(db: Db, batch: DetectionBatchV1, opts: StoreOpt
       );
     }
 
-    const lastTime = Math.max(0, ...batch.windows.map((w) => w.end), ...batch.events.map((e) => e.end ?? e.start));
+    const lastTime = lastTimeOf(batch);
     await tx.query(
       `UPDATE sessions SET batch_count = batch_count + 1, window_count = window_count + $3,
          event_count = event_count + $4, last_batch_at = now(), last_time_s = GREATEST(last_time_s, $5)
@@ -72,6 +72,19 @@ export async function storeBatch(db: Db, batch: DetectionBatchV1, opts: StoreOpt
     if (opts.holdMs) await new Promise((r) => setTimeout(r, opts.holdMs));
     return { stored: true, events: batch.events.length, episodes: newEpisodes };
   });
+}
+
+/** One row per event, in the shape the events INSERTs read with jsonb_to_recordset. */
+export function eventRows(batch: DetectionBatchV1) {
+  return batch.events.map((e, idx) => ({ idx, type: e.type, label: e.label, start_s: e.start, end_s: e.end ?? null, peak: e.peak, mean: e.mean ?? null }));
+}
+
+/** Latest session-relative time in a batch (its windows' ends and events' ends/starts), seconds. */
+export function lastTimeOf(batch: DetectionBatchV1): number {
+  let last = 0;
+  for (const w of batch.windows) last = Math.max(last, w.end);
+  for (const e of batch.events) last = Math.max(last, e.end ?? e.start);
+  return last;
 }
 
 /** Episodes of these batches whose alert has not been delivered yet. */

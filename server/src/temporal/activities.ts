@@ -6,7 +6,8 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
 import type { ServerConfig } from '../config.js';
 import type { Db } from '../db/adapter.js';
-import { markAlerted, pendingAlerts, storeBatch } from '../store/batches.js';
+import { markAlerted, pendingAlerts, storeBatch, type StoreOptions } from '../store/batches.js';
+import { storeBatchGroup } from '../store/batch-group.js';
 import { classifyStoredClip, type ClipClassifier } from '../clips/classify.js';
 
 export interface ActivityDeps {
@@ -16,39 +17,62 @@ export interface ActivityDeps {
   identity: string;
   /** Loaded lazily on first clip; null when clips are not available. */
   clipClassifier?: () => Promise<ClipClassifier>;
-  /** Test hook: hold storeBatch's transaction open this long for sessions named "hold-*", ms. */
+  /** Test hook: hold the storage transaction open this long for sessions named "hold-*", ms. */
   testHoldMs?: number;
 }
 
 /** SQLSTATE classes that mean "this data can never be stored": retrying would not help. */
 const PERMANENT_SQLSTATE = /^(22|23)/;
 
+interface StoreBatchesResult { batchId: string; stored: boolean; events: number; episodes: number; rejected?: string }
+
+const isPermanent = (err: unknown) => {
+  const code = (err as { code?: string }).code;
+  return Boolean(code && PERMANENT_SQLSTATE.test(code));
+};
+
 export function createActivities(deps: ActivityDeps) {
   const { db, config } = deps;
+
+  /** The fallback: each batch in its own transaction; data the database refuses is reported per batch. */
+  async function storeOneByOne(batches: DetectionBatchV1[], optsOf: (b: DetectionBatchV1) => StoreOptions) {
+    const results: StoreBatchesResult[] = [];
+    for (const batch of batches) {
+      try {
+        results.push({ batchId: batch.batchId, ...(await storeBatch(db, batch, optsOf(batch))) });
+      } catch (err) {
+        if (!isPermanent(err)) throw err;
+        log.error('batch rejected by the database', { batchId: batch.batchId, error: (err as Error).message });
+        results.push({ batchId: batch.batchId, stored: false, events: 0, episodes: 0, rejected: (err as Error).message });
+      }
+    }
+    return results;
+  }
+
   return {
     /**
-     * Stores each batch in its own transaction (one bad batch cannot block the others).
-     * A transient failure (database down) throws so Temporal retries the activity; batches
-     * stored before the failure are no-ops on the retry. Data the database can never accept
-     * is reported as rejected instead of retried forever.
+     * Stores the group's batches in ONE set-based transaction (a few statements per group, not
+     * per batch). If the database rejects that transaction's data (SQLSTATE 22/23), the batches
+     * are stored again one per transaction, so one bad batch cannot block the others and is
+     * reported as rejected instead of retried forever. A transient failure (database down)
+     * throws so Temporal retries the activity; batches already stored are no-ops on the retry.
      */
     async storeBatches(batches: DetectionBatchV1[], source: 'browser' | 'clip') {
-      const results: { batchId: string; stored: boolean; events: number; episodes: number; rejected?: string }[] = [];
-      for (const batch of batches) {
-        try {
-          const r = await storeBatch(db, batch, {
-            episodeMinSeconds: config.episodeMinSeconds,
-            storedBy: deps.identity,
-            source,
-            holdMs: deps.testHoldMs && batch.sessionId.startsWith('hold-') ? deps.testHoldMs : 0,
-          });
-          results.push({ batchId: batch.batchId, ...r });
-        } catch (err) {
-          const code = (err as { code?: string }).code;
-          if (!(code && PERMANENT_SQLSTATE.test(code))) throw err;
-          log.error('batch rejected by the database', { batchId: batch.batchId, error: (err as Error).message });
-          results.push({ batchId: batch.batchId, stored: false, events: 0, episodes: 0, rejected: (err as Error).message });
-        }
+      const opts = (hold: boolean): StoreOptions => ({
+        episodeMinSeconds: config.episodeMinSeconds,
+        storedBy: deps.identity,
+        source,
+        holdMs: deps.testHoldMs && hold ? deps.testHoldMs : 0,
+      });
+      const holds = (b: DetectionBatchV1) => b.sessionId.startsWith('hold-');
+      let results: StoreBatchesResult[];
+      try {
+        const stored = await storeBatchGroup(db, batches, opts(batches.some(holds)));
+        results = batches.map((b, i) => ({ batchId: b.batchId, ...stored[i] }));
+      } catch (err) {
+        if (!isPermanent(err)) throw err;
+        log.warn('group rejected by the database; storing its batches one by one', { batches: batches.length, error: (err as Error).message });
+        results = await storeOneByOne(batches, (b) => opts(holds(b)));
       }
       return { results, alertsConfigured: Boolean(config.alertWebhookUrl) };
     },

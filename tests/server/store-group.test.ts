@@ -1,0 +1,148 @@
+// Set-based group storage (server/src/store/batch-group.ts) against the per-batch path it
+// replaces, on embedded PGlite and on a real PostgreSQL (same SQL): same results, same rows,
+// the first occurrence wins, and a batch the database refuses is rejected alone through the
+// per-batch fallback of the storeBatches activity.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { DetectionBatchV1 } from '../../web/src/protocol/index.js';
+import type { Db } from '../../server/src/db/adapter.js';
+import { openPglite } from '../../server/src/db/pglite.js';
+import { openPostgres } from '../../server/src/db/postgres.js';
+import { PostgresServer } from '../../server/src/devstack/postgres.js';
+import { migrate } from '../../server/src/db/migrate.js';
+import { storeBatch, type StoreOptions } from '../../server/src/store/batches.js';
+import { storeBatchGroup } from '../../server/src/store/batch-group.js';
+import { createActivities } from '../../server/src/temporal/activities.js';
+import type { ServerConfig } from '../../server/src/config.js';
+import { makeBatch } from './helpers/batches.js';
+
+// Activities log through the Temporal activity context, which does not exist outside a worker.
+vi.mock('@temporalio/activity', async (orig) => ({
+  ...(await orig<typeof import('@temporalio/activity')>()),
+  log: { info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, trace: () => {} },
+}));
+
+const opts: StoreOptions = { episodeMinSeconds: 3, storedBy: 'test-worker' };
+
+/** Two empty, migrated databases of one kind: one for the per-batch path, one for the group path. */
+async function openPair(kind: 'pglite' | 'postgres') {
+  const closers: (() => Promise<void>)[] = [];
+  const open = async (name: string): Promise<Db> => {
+    let db: Db;
+    if (kind === 'pglite') {
+      const dir = mkdtempSync(join(tmpdir(), 'cryscope-group-'));
+      db = await openPglite(join(dir, name));
+      closers.push(async () => rmSync(dir, { recursive: true, force: true }));
+    } else {
+      const pg = new PostgresServer();
+      await pg.init();
+      db = openPostgres(pg.url, 4);
+      closers.push(() => pg.destroy());
+    }
+    closers.unshift(() => db.close());
+    await migrate(db);
+    return db;
+  };
+  const pair = { perBatch: await open('per-batch'), grouped: await open('grouped') };
+  return { ...pair, close: async () => { for (const c of closers) await c(); } };
+}
+
+/** Every stored row, without the columns that hold the wall-clock time of storing. */
+async function dump(db: Db) {
+  const q = async (sql: string) => (await db.query(sql)).rows;
+  return {
+    sessions: await q(`SELECT device_id, session_id, started_at, batch_count, window_count, event_count, last_time_s FROM sessions ORDER BY 1, 2`),
+    batches: await q(`SELECT batch_id, device_id, session_id, source, sent_at, stored_by, models, windows, window_count, event_count FROM batches ORDER BY 1`),
+    events: await q(`SELECT * FROM events ORDER BY batch_id, idx`),
+    episodes: await q(`SELECT * FROM episodes ORDER BY device_id, session_id, label, start_s`),
+  };
+}
+
+async function storeBoth(group: DetectionBatchV1[]) {
+  const expected = [];
+  for (const b of group) expected.push(await storeBatch(perBatch, b, opts));
+  const actual = await storeBatchGroup(grouped, group, opts);
+  expect(actual).toEqual(expected);
+  return actual;
+}
+
+// The pair of databases of the kind under test (assigned by describe.each's beforeAll).
+let perBatch: Db;
+let grouped: Db;
+
+describe.each(['pglite', 'postgres'] as const)('%s', (kind) => {
+  let close = async () => {};
+  beforeAll(async () => {
+    ({ perBatch, grouped, close } = await openPair(kind));
+  });
+  afterAll(() => close());
+
+  describe('set-based group storage', () => {
+    const a = makeBatch({ sessionId: 'g-1' });
+    // Same session, its own episode; then one whose offset repeats b's episode key (same start).
+    const b = makeBatch({ sessionId: 'g-1', t0: 10, events: [{ type: 'offset', label: 'scream', start: 11, end: 15, peak: 0.9 }] });
+    const c = makeBatch({ sessionId: 'g-2', deviceId: 'device-b', windows: 7, events: [] });
+    const d = makeBatch({ sessionId: 'g-1', t0: 20, events: [{ type: 'offset', label: 'scream', start: 11, end: 16, peak: 0.5, mean: 0.4 }] });
+    const e = makeBatch({ sessionId: 'g-3', t0: 5, sessionStartedAt: '2026-03-02T10:00:00.000Z' });
+
+    it('stores a group with in-group duplicates (any uuid case) exactly once, as storeBatch would', async () => {
+      const r = await storeBoth([a, b, c, { ...a }, { ...b, batchId: b.batchId.toUpperCase() }]);
+      expect(r.map((x) => x.stored)).toEqual([true, true, true, false, false]);
+      expect(r.map((x) => x.episodes)).toEqual([1, 1, 0, 0, 0]);
+    });
+
+    it('a retried group writes nothing; an episode key already stored is not added twice', async () => {
+      const r = await storeBoth([d, a, e, c]);
+      expect(r.map((x) => x.stored)).toEqual([true, false, true, false]);
+      expect(r[0]).toEqual({ stored: true, events: 1, episodes: 0 });
+    });
+
+    it('an episode key produced twice in one group goes to the first batch', async () => {
+      const f = makeBatch({ sessionId: 'g-4', events: [{ type: 'offset', label: 'cry', start: 1, end: 9, peak: 0.7 }] });
+      const g = makeBatch({ sessionId: 'g-4', t0: 3, events: [{ type: 'offset', label: 'cry', start: 1, end: 8, peak: 0.6 }] });
+      const r = await storeBoth([f, g]);
+      expect(r.map((x) => x.episodes)).toEqual([1, 0]);
+    });
+
+    it('leaves the same rows, counters included, as the per-batch path', async () => {
+      expect(await dump(grouped)).toEqual(await dump(perBatch));
+      const [g1] = (await grouped.query(`SELECT batch_count, window_count, event_count, last_time_s FROM sessions WHERE session_id = 'g-1'`)).rows;
+      expect(g1).toEqual({ batch_count: 3, window_count: 12, event_count: 4, last_time_s: 22.475 });
+    });
+
+    it('an empty group is a no-op', async () => {
+      expect(await storeBatchGroup(grouped, [], opts)).toEqual([]);
+    });
+  });
+
+  describe('storeBatches activity', () => {
+    const config = { episodeMinSeconds: 3 } as ServerConfig;
+
+    it('rejects only the batch the database refuses (per-batch fallback), stores the rest once', async () => {
+      const acts = createActivities({ db: grouped, config, identity: 'test-worker' });
+      const good1 = makeBatch({ sessionId: 'fb-1' });
+      // peak > 1 violates a CHECK constraint (SQLSTATE 23514): permanent, never retried.
+      const bad = makeBatch({ sessionId: 'fb-1', t0: 10, events: [{ type: 'onset', label: 'cry', start: 10, peak: 2 }] });
+      const good2 = makeBatch({ sessionId: 'fb-2' });
+      const first = await acts.storeBatches([good1, bad, good2], 'browser');
+      expect(first.results.map((r) => [r.batchId, r.stored, Boolean(r.rejected)])).toEqual([
+        [good1.batchId, true, false], [bad.batchId, false, true], [good2.batchId, true, false],
+      ]);
+      expect(first.results[1].rejected).toMatch(/check constraint/);
+      const again = await acts.storeBatches([good1, bad, good2], 'browser');
+      expect(again.results.map((r) => [r.stored, Boolean(r.rejected)])).toEqual([[false, false], [false, true], [false, false]]);
+      const { rows } = await grouped.query<{ n: number }>(`SELECT count(*)::int AS n FROM batches WHERE session_id IN ('fb-1', 'fb-2')`);
+      expect(rows[0].n).toBe(2);
+    });
+
+    it('stores a clean group in one go and reports per batch', async () => {
+      const acts = createActivities({ db: grouped, config, identity: 'test-worker' });
+      const group = [makeBatch({ sessionId: 'ok-1' }), makeBatch({ sessionId: 'ok-1', t0: 10 })];
+      const r = await acts.storeBatches(group, 'clip');
+      expect(r.results).toEqual(group.map((b) => ({ batchId: b.batchId, stored: true, events: 2, episodes: 1 })));
+      expect(r.alertsConfigured).toBe(false);
+    });
+  });
+});
