@@ -30,19 +30,25 @@ function emptyStats(): StageStats {
   return { frontEndMs: 0, yamnetMs: 0, wav2vec2Ms: 0, deciderMs: 0, yamnetWindows: 0, wav2vec2Windows: 0, decisions: 0, audioSeconds: 0, droppedSamples: 0 };
 }
 
+/** ONNX Runtime's WASM from our origin (never a CDN), SIMD on, quiet; the same in both worker roles. */
+function configureOrt(mjs: string, wasm: string, threads: number): void {
+  ort.env.wasm.wasmPaths = { mjs, wasm } as unknown as string;
+  ort.env.wasm.numThreads = threads;
+  ort.env.wasm.simd = true;
+  ort.env.logLevel = 'error';
+}
+
+const createSession = (bytes: Uint8Array) => ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+
 async function init(options: ResolvedOptions, assets: AssetUrls): Promise<void> {
   const t0 = performance.now();
-  // ORT's own WASM comes from our origin, never a CDN.
-  ort.env.wasm.wasmPaths = { mjs: assets.ortMjs, wasm: assets.ortWasm } as unknown as string;
   const isolated = (self as unknown as { crossOriginIsolated?: boolean }).crossOriginIsolated === true;
   // Default like ORT's own heuristic: half the cores (max 4), leaving room for audio and the page.
   // Measured on the 2-core build machine (web/bench/run.mjs --query threads=N, load average ~3):
   // 2 ORT threads made the whole pipeline slower (RTF 0.119 vs 0.067 with 1): the per-hop batches
   // are too small to split well and the second core is busy with audio, the page and other work.
   const threads = isolated ? (options.threads ?? Math.max(1, Math.min(4, Math.ceil((navigator.hardwareConcurrency || 1) / 2)))) : 1;
-  ort.env.wasm.numThreads = threads;
-  ort.env.wasm.simd = true;
-  ort.env.logLevel = 'error';
+  configureOrt(assets.ortMjs, assets.ortWasm, threads);
 
   let core: CryscopeCore;
   try {
@@ -89,7 +95,7 @@ async function init(options: ResolvedOptions, assets: AssetUrls): Promise<void> 
         }
       }
       const bytes = await fetchAsset(url, m, { sha256: check, cache: options.cacheModels, onProgress: (p) => progress({ type: 'progress', progress: p }) });
-      sessions[m] = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+      sessions[m] = await createSession(bytes);
     } catch (e) {
       failed.push({ model: m, message: e instanceof Error ? e.message : String(e) });
     }
@@ -218,12 +224,9 @@ let serving = Promise.resolve();
 async function initModelWorker(m: Extract<ToModelWorker, { type: 'init-model' }>): Promise<void> {
   const postM = (x: FromModelWorker, transfer: Transferable[] = []) => (self as unknown as Worker).postMessage(x, transfer);
   try {
-    ort.env.wasm.wasmPaths = { mjs: m.ortMjs, wasm: m.ortWasm } as unknown as string;
-    ort.env.wasm.numThreads = 1;
-    ort.env.wasm.simd = true;
-    ort.env.logLevel = 'error';
+    configureOrt(m.ortMjs, m.ortWasm, 1);
     const bytes = await fetchAsset(m.url, m.asset, { sha256: m.sha256, cache: m.cache, onProgress: (progress) => postM({ type: 'model-progress', progress }) });
-    const session = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+    const session = await createSession(bytes);
     serve = serveModel(wav2vec2Fn(ort, session), postM);
     postM({ type: 'model-ready' });
   } catch (e) {
