@@ -80,11 +80,14 @@ def exact_duplicates(clips, split, waves) -> int:
     return cross
 
 
-# Event settings shipped in the manifest (and used for the false-alarm figures). min_duration 0.5 s, not
-# 1.0: on validation streams (web/bench/latency-sweep.mjs --csv build/web/val-split.csv, 40 cry clips after
-# 3 s of normal audio + 1069 s of normal clips) 1.0 s gave a median onset latency of 2.0 s and 47 false
-# onsets/h, 0.5 s gave 1.5 s and 57/h, 0 s no faster with EMA (1.5 s, 61/h); see models/EXPERIMENTS.md.
-EVENTS = {"min_duration_s": 0.5, "cooldown_s": 2.0}
+# Event settings shipped in the manifest (and used for the false-alarm figures). min_duration 0 s: an
+# onset fires at the first decision whose smoothed probability reaches `on`; hysteresis and the EMA
+# already keep single-window blips out. Measured with build 2672f5c2 on validation streams
+# (web/bench/latency-sweep.mjs --csv build/web/val-split.csv: 40 cry clips spliced from their acoustic
+# onset after 3-3.4 s of normal audio, 1070 s of normal clips): 0.5 s gave a median onset latency of
+# 1.1 s, 0 s gave 0.8 s, with the same false onsets (108/h) -- the rule cost 0.3 s and bought nothing.
+# See models/EXPERIMENTS.md ("Event settings revisited").
+EVENTS = {"min_duration_s": 0.0, "cooldown_s": 2.0}
 SMOOTHING = {"method": "ema", "alpha": 0.5}
 
 

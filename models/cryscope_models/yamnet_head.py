@@ -59,10 +59,10 @@ class Head(nn.Module):
 
 
 def train_head(xtr, ytr, xva, yva, hidden: int, weight_decay: float, epochs: int = 60, seed: int = 0,
-               lr: float = 1e-3, batch: int = 256, std_floor: float = 1e-3):
+               lr: float = 1e-3, batch: int = 256):
     """Returns (head, mean, std, curve). curve: per-epoch train/val loss and accuracy (window level)."""
     torch.manual_seed(seed)
-    mean = xtr.mean(0); std = np.maximum(xtr.std(0), std_floor)
+    mean = xtr.mean(0); std = np.maximum(xtr.std(0), 1e-3)
     xt = torch.tensor((xtr - mean) / std, dtype=torch.float32)
     yt = torch.tensor(ytr)
     xv = torch.tensor((xva - mean) / std, dtype=torch.float32)
