@@ -57,13 +57,13 @@ export interface CryDetectorOptions {
   wav2vec2WindowSeconds?: number;
   /** Seconds between Wav2Vec2 windows. Default 0.5, range 0.1–15. */
   wav2vec2HopSeconds?: number;
-  /** Fusion method. Default: the manifest's fusion.default (logistic for the shipped models). */
+  /** Fusion method. Default: the manifest's fusion.default (chosen per model build on validation; weighted_mean for the current one). */
   fusionMethod?: FusionMethod;
-  /** Onset/offset thresholds on smoothed probabilities. Default: the manifest's (cry/scream on 0.6, off 0.4). */
+  /** Onset/offset thresholds (probabilities 0–1, off < on) on smoothed probabilities. Default: the manifest's, chosen per model build on validation (current build: cry 0.4/0.2, scream 0.65/0.45). */
   thresholds?: Partial<Thresholds>;
   /** Smoothing of fused probabilities. Default: the manifest's (ema, alpha 0.5). */
   smoothing?: Smoothing;
-  /** Minimum episode length in seconds before an onset is reported. Default: manifest's (1.0 s). Range 0–60. */
+  /** Minimum episode length in seconds before an onset is reported. Default: manifest's (0 s: onset at the first decision reaching `on`). Range 0–60. */
   minDurationSeconds?: number;
   /** Seconds after an offset during which a new onset of the same label is suppressed. Default: manifest's (2.0 s). Range 0–600. */
   cooldownSeconds?: number;
