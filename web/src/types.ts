@@ -1,5 +1,6 @@
 // Result and event types shared by the pipeline, the worker, the detector and the Node entry.
-import type { EventLabel, ModelName, Probs } from './labels.js';
+import type { ModelName, Probs } from './labels.js';
+import type { BatchEvent } from './protocol/types.js';
 
 export interface AudioSetLabel {
   label: string;
@@ -26,18 +27,12 @@ export interface WindowResult {
   topAudioSet?: AudioSetLabel[];
 }
 
-export interface DetectionEvent {
-  type: 'onset' | 'offset';
-  label: EventLabel;
-  /** Episode start, seconds of stream time. */
-  start: number;
-  /** Episode end, seconds (offset only). */
-  end?: number;
-  /** Peak smoothed probability of the label during the episode so far. */
-  peak: number;
-  /** Mean smoothed probability of the label during the episode (when the core reports it). */
-  mean?: number;
-}
+/**
+ * An onset or offset of a cry/scream episode: start/end in seconds of stream time, peak/mean smoothed
+ * probability (an onset reports them so far). The same shape the backend receives in a batch
+ * (protocol BatchEvent), so events are posted as they are.
+ */
+export type DetectionEvent = BatchEvent;
 
 export interface FileSummary {
   /** argmax of `probs`. */
