@@ -113,7 +113,7 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     from . import yamnet_onnx, yamnet_np
     from .wav2vec2_export import export, quantize_int8, torch_probs
     from .wav2vec2_model import build_model, count_params, macs_per_second, make_config
-    from .wav2vec2_train import contrastive_pretrain, distill, finetune
+    from .wav2vec2_train import contrastive_pretrain, distill, finetune, seed_all
     from .yamnet_features import crop_patches
     from .yamnet_tflite import tflite_scores
 
@@ -275,7 +275,7 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     for v in variants:
         log(f"Wav2Vec2 variant {v!r}")
         t0 = time.time()
-        torch.manual_seed(0)
+        seed_all(0)
         cfg = None if source else make_config()
         model = build_model(source, cfg)
         curves, dist = {}, None

@@ -21,6 +21,15 @@ from .wav2vec2_model import Distiller, normalize_batch, pooled
 from .yamnet_head import class_weights
 
 
+def seed_all(seed: int) -> None:
+    """Seeds torch AND numpy's global RNG. Why numpy's: transformers' Wav2Vec2 draws its SpecAugment
+    time masks (mask_time_prob) and contrastive negatives from np.random, so seeding torch alone left
+    every training run different (measured: 4 training steps gave different weights in two processes;
+    with both seeded they are bit-identical for a given thread count)."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+
+
 def _batches(n: int, bs: int, rng: np.random.Generator):
     perm = rng.permutation(n)
     for i in range(0, n, bs):
@@ -63,7 +72,7 @@ def distill(model, crops: dict, targets: dict, epochs: int, lr: float = 1e-3, bs
     """Student regresses YAMNet (embedding, scores) of one of the three 0.975 s windows of each augmented
     crop per step (targets['emb_win'] [M,3,1024], ['scores_win'] [M,3,521]): exactly what YAMNet saw,
     and half the compute of 2 s inputs. Returns (curve, the distillation heads)."""
-    torch.manual_seed(seed)
+    seed_all(seed)
     rng = np.random.default_rng(seed)
     dist = Distiller(model.config.hidden_size)
     params = list(model.wav2vec2.parameters()) + list(dist.parameters())
@@ -99,7 +108,7 @@ def finetune(model, crops: dict, targets: dict | None, val: dict, epochs: int, l
     The first `short_epochs` epochs train on random `short_len`-sample sub-crops (half the compute of
     2 s; the mean-pooled model is length-agnostic), the rest on the full 2 s crops. Validation always
     uses the deployed 2 s windows. Returns (best model, curve, best summary)."""
-    torch.manual_seed(seed)
+    seed_all(seed)
     rng = np.random.default_rng(seed + 1)
     y = torch.from_numpy(crops["y"]).long()
     loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weights(crops["y"])))
@@ -153,7 +162,7 @@ def contrastive_pretrain(model, waves: list[np.ndarray], epochs: int, bs: int = 
     from transformers import Wav2Vec2ForPreTraining
     from transformers.models.wav2vec2.modeling_wav2vec2 import (_compute_mask_indices,
                                                                _sample_negative_indices)
-    torch.manual_seed(seed)
+    seed_all(seed)
     rng = np.random.default_rng(seed)
     cfg = copy.deepcopy(model.config)
     cfg.mask_time_prob, cfg.mask_time_length = 0.5, 5
