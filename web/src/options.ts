@@ -59,7 +59,7 @@ export interface CryDetectorOptions {
   wav2vec2HopSeconds?: number;
   /** Fusion method. Default: the manifest's fusion.default (chosen per model build on validation; weighted_mean for the current one). */
   fusionMethod?: FusionMethod;
-  /** Onset/offset thresholds (probabilities 0–1, off < on) on smoothed probabilities. Default: the manifest's, chosen per model build on validation (current build: cry 0.4/0.2, scream 0.65/0.45). */
+  /** Onset/offset thresholds (probabilities 0–1, off < on) on smoothed probabilities. Default: the manifest's, chosen per model build on validation (shipped build: cry 0.45/0.25, scream 0.65/0.45). */
   thresholds?: Partial<Thresholds>;
   /** Smoothing of fused probabilities. Default: the manifest's (ema, alpha 0.5). */
   smoothing?: Smoothing;
