@@ -90,7 +90,7 @@ async function init(options: ResolvedOptions, assets: AssetUrls): Promise<void> 
           remote = null;
           // A download or checksum failure would fail here too; anything else (no nested Workers, ...)
           // only costs the parallelism.
-          if (e instanceof Error && /download|HTTP|sha256|checksum|corrupt|offline/i.test(e.message)) throw e;
+          if (e instanceof ModelDownloadError) throw e;
           post({ type: 'warning', message: `Wav2Vec2 runs in the pipeline worker (its own worker failed: ${e instanceof Error ? e.message : e})` });
         }
       }
@@ -230,7 +230,7 @@ async function initModelWorker(m: Extract<ToModelWorker, { type: 'init-model' }>
     serve = serveModel(wav2vec2Fn(ort, session), postM);
     postM({ type: 'model-ready' });
   } catch (e) {
-    postM({ type: 'model-failed', message: e instanceof Error ? e.message : String(e) });
+    postM({ type: 'model-failed', message: e instanceof Error ? e.message : String(e), download: e instanceof ModelDownloadError });
   }
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ModelDownloadError } from '../../../web/src/models/fetch.js';
 import { serveModel, startRemoteModel, type FromModelWorker, type ToModelWorker } from '../../../web/src/models/remote.js';
 
 /** A Worker stand-in wired to serveModel (the real model-worker side) through structured clone. */
@@ -53,9 +54,17 @@ describe('Wav2Vec2 in its own worker', () => {
     expect(ok[0][0]).toBeCloseTo(0.5);
   });
 
-  it('rejects start-up when the model cannot be loaded', async () => {
-    const w = new FakeWorker((m, reply) => { if (m.type === 'init-model') reply({ type: 'model-failed', message: 'sha256 mismatch for w.onnx' }); });
-    await expect(startRemoteModel(w, init)).rejects.toThrow(/sha256 mismatch/);
+  it('rejects start-up when the model cannot be loaded, keeping download failures recognisable', async () => {
+    const download = new FakeWorker((m, reply) => { if (m.type === 'init-model') reply({ type: 'model-failed', message: 'sha256 mismatch for w.onnx', download: true }); });
+    const err = await startRemoteModel(download, init).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ModelDownloadError);
+    expect((err as ModelDownloadError).message).toMatch(/sha256 mismatch/);
+    expect((err as ModelDownloadError).url).toBe('w.onnx');
+    // Anything else (e.g. the session cannot be created there) is a plain Error: the caller falls back.
+    const other = new FakeWorker((m, reply) => { if (m.type === 'init-model') reply({ type: 'model-failed', message: 'no nested workers', download: false }); });
+    const err2 = await startRemoteModel(other, init).catch((e: unknown) => e);
+    expect(err2).toBeInstanceOf(Error);
+    expect(err2).not.toBeInstanceOf(ModelDownloadError);
   });
 
   it('fails pending and later runs when the worker dies, and terminate() stops it', async () => {

@@ -9,6 +9,7 @@
 // the pipeline worker keeps the WASM core, YAMNet, fusion and events.
 import type { Wav2vec2Fn } from '../pipeline.js';
 import type { LoadProgress } from '../types.js';
+import { ModelDownloadError } from './fetch.js';
 
 /** Pipeline worker → model worker. */
 export type ToModelWorker =
@@ -19,7 +20,8 @@ export type ToModelWorker =
 export type FromModelWorker =
   | { type: 'model-progress'; progress: LoadProgress }
   | { type: 'model-ready' }
-  | { type: 'model-failed'; message: string }
+  /** download: the model file could not be fetched or failed its checksum (a ModelDownloadError). */
+  | { type: 'model-failed'; message: string; download: boolean }
   | { type: 'result'; id: number; probs: Float32Array[] }
   | { type: 'run-error'; id: number; message: string };
 
@@ -37,7 +39,9 @@ export interface RemoteModel {
 
 /**
  * Starts `worker` as a model worker and resolves once its session is ready. Rejects with the
- * worker's message if the model cannot be loaded (the caller falls back to a local session).
+ * worker's message if the model cannot be loaded — as a ModelDownloadError when the file could not
+ * be fetched or verified (a local session would fail the same way), else as an Error (the caller
+ * falls back to a local session).
  * Windows are copied before posting: the core's arrays may be views of its WASM memory, and
  * cloning a view would clone the whole memory.
  */
@@ -59,7 +63,11 @@ export function startRemoteModel(worker: WorkerLike, init: Extract<ToModelWorker
     worker.addEventListener('message', (e: MessageEvent<FromModelWorker>) => {
       const m = e.data;
       if (m.type === 'model-progress') onProgress?.(m.progress);
-      else if (m.type === 'model-failed') { failAll(new Error(m.message)); reject(new Error(m.message)); }
+      else if (m.type === 'model-failed') {
+        const err = m.download ? new ModelDownloadError(m.message, init.url) : new Error(m.message);
+        failAll(err);
+        reject(err);
+      }
       else if (m.type === 'model-ready') {
         resolve({
           fn: (waves) => {
