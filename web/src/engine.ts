@@ -80,8 +80,7 @@ export class Engine {
   versions(): { yamnet?: string; wav2vec2?: string; core?: string } {
     const v = this.parts.manifest.version.slice(0, 64);
     const out: { yamnet?: string; wav2vec2?: string; core?: string } = { core: String(this.parts.core.version).slice(0, 64) };
-    if (this.parts.sessions.yamnet) out.yamnet = v;
-    if (this.parts.sessions.wav2vec2 || this.parts.remote?.wav2vec2) out.wav2vec2 = v;
+    for (const m of this.models) out[m] = v;
     return out;
   }
 }
