@@ -87,10 +87,10 @@ async function main() {
   };
   const yamnetPerPatchMs = st.yamnetMs / Math.max(1, st.yamnetWindows);
   results.throughput = { seconds: DUR, wallMs: wall, rtf, perStage, yamnetPerPatchMs, wav2vec2PerWindowMs: st.wav2vec2Ms / Math.max(1, st.wav2vec2Windows), windows: r.windows.length, stats: st };
-  const hops = `YAMNet hop ${variant.yamnetHopSeconds ?? 0.5} s, Wav2Vec2 ${det.options.wav2vec2WindowSeconds} s windows every ${variant.wav2vec2HopSeconds ?? det.options.wav2vec2HopSeconds} s`;
+  const hops = `YAMNet hop ${det.options.yamnetHopSeconds} s, Wav2Vec2 ${det.options.wav2vec2WindowSeconds} s windows every ${det.options.wav2vec2HopSeconds} s`;
   const cpu = (st.frontEndMs + st.yamnetMs + st.wav2vec2Ms + st.deciderMs) / 1000 / DUR;
   results.throughput_cpu_rtf = cpu;
-  print(`whole pipeline, ${DUR} s at 48 kHz (${hops}; decisions every 0.5 s): ${f(wall / 1000, 2)} s wall → RTF ${f(rtf, 4)} (goal ≤ 0.02); sum of stage times ${f(cpu, 4)} (models in ${det.info.modelWorkers} worker(s))`);
+  print(`whole pipeline, ${DUR} s at 48 kHz (${hops}; decisions every ${Math.min(det.options.yamnetHopSeconds, det.options.wav2vec2HopSeconds)} s): ${f(wall / 1000, 2)} s wall → RTF ${f(rtf, 4)} (goal ≤ 0.02); sum of stage times ${f(cpu, 4)} (models in ${det.info.modelWorkers} worker(s))`);
   print(`  per stage (RTF): front-end ${f(perStage.frontEnd, 4)} | YAMNet ${f(perStage.yamnet, 4)} (${st.yamnetWindows} patches, ${f(yamnetPerPatchMs, 2)} ms/patch) | Wav2Vec2 ${f(perStage.wav2vec2, 4)} (${st.wav2vec2Windows} windows, ${f(st.wav2vec2Ms / Math.max(1, st.wav2vec2Windows), 2)} ms/window) | fusion+decider ${f(perStage.fusion, 5)}`);
 
   // 3. MediaPipe audio classifier on the same audio (non-overlapping 0.975 s windows, its design).
@@ -171,9 +171,9 @@ async function main() {
   // with the shipped settings and with a 0.5 s minimum episode.
   // The cry is spliced from its acoustic onset (onset.mjs: many clips open with up to seconds of
   // silence or breathing, which is not the cry) and capped at CRY_MAX s; its start moves through
-  // the 0.5 s decision grid run by run (PRE + k/PHASES of a hop), as a real cry's would.
+  // the decision grid run by run (PRE + k/PHASES of a hop), as a real cry's would.
   const cryIdx = clips.map((c, i) => (c.label === 'cry' ? i : -1)).filter((i) => i >= 0).slice(0, Number(q.get('latencyRuns') ?? 5));
-  const PRE = 3, PHASES = 5, HOP = 0.5, CRY_MAX = 4;
+  const PRE = 3, PHASES = 5, HOP = det.options.yamnetHopSeconds, CRY_MAX = 4;
   async function latencyRuns(d: CryDetector, tag: string): Promise<number[]> {
     const out: number[] = [];
     for (const [run, i] of cryIdx.entries()) {

@@ -3,7 +3,7 @@
 // ORT-web models as the browser). The models run once per stream; their per-decision outputs are
 // then replayed through fresh core Deciders with each setting, so every setting sees identical
 // model outputs. Latency here is stream time: (decision time of the first cry onset) − (cry start);
-// live adds the worker's processing delay (~0.05–0.2 s, see web/bench live runs).
+// live adds delivery and inference (~0.03–0.05 s measured, see web/bench live runs).
 //   node web/bench/latency-sweep.mjs [--csv SPLIT.csv] [--cry N] [--phases N] [--trim-db DB] [--hop S] [--dump FILE] [--json OUT]
 // Streams: each of the first N cry clips of the test split (build/web/test-split.csv), from its
 // acoustic onset on (onset.mjs: first 100 ms frame within --trim-db dB of the clip's loudest, default
