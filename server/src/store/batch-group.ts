@@ -23,6 +23,8 @@ import { deriveEpisodes } from './episodes.js';
 
 /** PostgreSQL returns uuids lower-case; the protocol accepts either case. */
 const keyOf = (batchId: string) => batchId.toLowerCase();
+/** A session's identity within the group. */
+const sessionKey = (b: DetectionBatchV1) => JSON.stringify([b.deviceId, b.sessionId]);
 
 /**
  * Stores the batches in one transaction; returns one result per input batch, in input order.
@@ -55,7 +57,7 @@ export async function storeBatchGroup(db: Db, batches: DetectionBatchV1[], opts:
 function distinctSessions(batches: DetectionBatchV1[]) {
   const sessions = new Map<string, { device_id: string; session_id: string; started_at: string }>();
   for (const b of batches) {
-    const key = JSON.stringify([b.deviceId, b.sessionId]);
+    const key = sessionKey(b);
     if (!sessions.has(key)) sessions.set(key, { device_id: b.deviceId, session_id: b.sessionId, started_at: b.sessionStartedAt });
   }
   return [...sessions.values()];
@@ -135,7 +137,7 @@ async function insertEpisodes(tx: Queryable, batches: DetectionBatchV1[], minSec
 function sessionCounters(batches: DetectionBatchV1[]) {
   const counters = new Map<string, { device_id: string; session_id: string; started_at: string; batches: number; windows: number; events: number; last_time_s: number }>();
   for (const b of batches) {
-    const key = JSON.stringify([b.deviceId, b.sessionId]);
+    const key = sessionKey(b);
     const c = counters.get(key) ?? { device_id: b.deviceId, session_id: b.sessionId, started_at: b.sessionStartedAt, batches: 0, windows: 0, events: 0, last_time_s: 0 };
     c.batches += 1;
     c.windows += b.windows.length;
