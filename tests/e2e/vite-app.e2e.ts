@@ -1,25 +1,17 @@
 // The packed npm tarball (with the WASM core, ORT's WASM and the models inside) installed into a
 // brand-new Vite app OFFLINE (npm cache only), built with zero Vite configuration, served with
 // CSP 'self' + COOP/COEP, and run in Chromium with a fake microphone playing a real cry.
+// The app gets a lockfile derived from the repo's (app-lockfile.ts says why): `npm ci --offline` then
+// needs only the tarballs that the root `npm ci` cached, which holds on a fresh machine (empty ~/.npm).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { appLockfile } from './app-lockfile.js';
 import { launch, longestClip, RESULTS, ROOT, serve, TMP, toWav, watch, type Served } from './helpers.js';
 
 let server: Served | undefined;
 afterAll(() => server?.close());
-
-/** Pins every transitive dependency to the version in the repo's lock, so `npm install --offline` finds it in the npm cache. */
-function overridesFromRootLock(): Record<string, string> {
-  const lock = JSON.parse(readFileSync(join(ROOT, 'package-lock.json'), 'utf8'));
-  const o: Record<string, string> = {};
-  for (const [k, v] of Object.entries<{ version?: string; link?: boolean }>(lock.packages)) {
-    const m = /^node_modules\/((?:@[^/]+\/)?[^/]+)$/.exec(k);
-    if (m && v.version && !v.link && m[1] !== 'cryscope') o[m[1]] = v.version;
-  }
-  return o;
-}
 
 describe('fresh Vite app with the packed cryscope tarball', () => {
   it('installs offline, builds with zero config, and detects a cry in Chromium', async () => {
@@ -36,7 +28,9 @@ describe('fresh Vite app with the packed cryscope tarball', () => {
 
     const app = join(TMP, 'vite-app');
     mkdirSync(join(app, 'src'), { recursive: true });
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', private: true, type: 'module', dependencies: { cryscope: `file:${tgz}` }, overrides: overridesFromRootLock() }, null, 1));
+    const { lock, dependencies } = appLockfile(ROOT, tgz, 'fresh-app');
+    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', version: '0.0.0', private: true, type: 'module', dependencies }, null, 1));
+    writeFileSync(join(app, 'package-lock.json'), JSON.stringify(lock, null, 1));
     writeFileSync(join(app, 'index.html'), `<!doctype html><html><body><button id="start">Start</button><ul id="log"></ul><script type="module" src="/src/main.ts"></script></body></html>`);
     writeFileSync(join(app, 'src/main.ts'), `
 import { CryDetector, type DetectionEvent } from 'cryscope';
@@ -61,7 +55,7 @@ document.getElementById('start')!.addEventListener('click', async () => {
 });
 `);
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, noEmit: true, lib: ['ES2022', 'DOM'], skipLibCheck: false, types: [] }, include: ['src'] }));
-    execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: 'pipe' });
+    execFileSync('npm', ['ci', '--offline', '--no-audit', '--no-fund', '--ignore-scripts'], { cwd: app, stdio: 'pipe' });
     // The shipped types check under strict TypeScript (the app's own tsconfig, no extra setup).
     execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', app], { stdio: 'pipe' });
     // Vite from the repo's devDependencies (the app itself only depends on cryscope); zero config.
