@@ -18,6 +18,8 @@ class Clip:
     group: str
     source: str
     duration_s: float
+    family: str = ""  # the underlying corpus (copies and derivatives of one corpus share it): held out whole
+
 
     @property
     def y(self) -> int:
@@ -33,7 +35,7 @@ def read_manifest(path: Path | None = None) -> list[Clip]:
         if r["label"] not in LABELS:
             raise ValueError(f"unknown label {r['label']!r} for {r['file']}")
         clips.append(Clip(r["file"], r["label"], r["category"], r["group"],
-                          r["source_repo"], float(r["duration_s"])))
+                          r["source_repo"], float(r["duration_s"]), r.get("family") or r["source_repo"]))
     return clips
 
 
