@@ -1,11 +1,20 @@
-"""The YAMNet three-class head and the zero-shot baseline.
+"""The YAMNet three-class heads and the zero-shot baseline.
 
-The head sees x = [embeddings (1024), AudioSet scores (521)] of one 0.975 s window, keeping AudioSet's
-knowledge as features (the backbone stays frozen: with ~1.2k training clips from few sources, light
-fine-tuning generalises better across sources). Inputs are standardised with train statistics, and
-the standardisation is folded into the first layer so the ONNX graph needs no extra ops.
-Candidates (logistic regression / one-hidden-layer MLP, several weight decays) are chosen by
-validation macro-F1 at file level.
+Two kinds of head, both on one 0.975 s window with the backbone frozen (with ~1.6k training clips from
+few sources, touching the backbone would fit source quirks):
+* free head: x = [embeddings (1024), AudioSet scores (521)] -> logistic regression or a one-hidden-layer
+  MLP. Learns the three classes from scratch; on other sources it forgot what AudioSet knew (baby
+  laughter, sirens and dogs became "cry" on recordings from other corpora).
+* anchored head: logits = zero-shot prior(AudioSet logits) + residual(x), x = [embeddings, AudioSet
+  logits clipped to +-LOGIT_CLIP]. The prior is the zero-shot rule in logit space: cry = max of the
+  cry classes' logits, scream = the scream class's logit, normal = logit(ZS_THRESHOLD) — so with a zero
+  residual the head IS zero-shot YAMNet (argmax = "cry/scream if its AudioSet score passes 0.1"). The
+  residual is a linear map (or small MLP) penalised by l2 * ||W||^2: it can only move the decision as far
+  as the training data insists, and AudioSet's own classes ("Baby laughter", "Siren", "Dog") reach it as
+  features, so it can learn that they mean normal.
+Inputs are standardised with train statistics, folded into the first layer (no extra ONNX ops).
+Which head and how much to trust the training data (l2) is chosen on the cross-source folds
+(crosssource.py), not on in-source validation.
 """
 import numpy as np
 import torch
@@ -17,6 +26,8 @@ from . import LABELS
 ZS_CRY = (19, 20)        # "Crying, sobbing", "Baby cry, infant cry"
 ZS_SCREAM = (11,)        # "Screaming"
 ZS_THRESHOLD = 0.1       # MediaPipe-style: a file is cry/scream if the mean score passes 0.1
+LOGIT_CLIP = 12.0        # |AudioSet logit| cap for the anchored head: float32 sigmoid scores keep ~1 %
+                         # resolution up to here, so logits recovered from cached scores match the graph's
 
 
 def zero_shot_probs(scores: np.ndarray) -> np.ndarray:
@@ -95,8 +106,9 @@ def predict(model: Head, mean, std, x: np.ndarray) -> np.ndarray:
         return torch.softmax(model(torch.tensor((x - mean) / std, dtype=torch.float32)), 1).numpy()
 
 
-def export_layers(model: Head, mean: np.ndarray, std: np.ndarray) -> dict:
-    """Gemm layers ([in,out] weights) with the standardisation folded into the first."""
+def export_layers(model: "Head | AnchoredHead", mean: np.ndarray, std: np.ndarray) -> dict:
+    """Gemm layers ([in,out] weights) with the standardisation folded into the first; `kind` tells the
+    graph builder which input the layers take (and whether the zero-shot prior is added)."""
     lins = model.linears()
     layers = []
     for i, lin in enumerate(lins):
@@ -106,4 +118,101 @@ def export_layers(model: Head, mean: np.ndarray, std: np.ndarray) -> dict:
             b = b - (mean / std) @ W
             W = W / std[:, None]
         layers.append((W.astype(np.float32), b.astype(np.float32)))
-    return {"layers": layers, "labels": list(LABELS)}
+    kind = "anchored" if isinstance(model, AnchoredHead) else "free"
+    return {"layers": layers, "labels": list(LABELS), "kind": kind}
+
+
+def head_forward(head: dict, emb: np.ndarray, scores: np.ndarray, logits: np.ndarray | None = None) -> np.ndarray:
+    """The exported head in float64 numpy (the reference the ONNX graph is checked against): softmax
+    probs [N,3]. `logits`: the AudioSet logits (anchored heads; recovered from scores when absent)."""
+    if head.get("kind", "free") == "anchored":
+        lg = np.clip(logits, -LOGIT_CLIP, LOGIT_CLIP) if logits is not None else logits_from_scores(scores)
+        x = np.concatenate([emb, lg], 1).astype(np.float64)
+        prior = zero_shot_prior(lg.astype(np.float32)).astype(np.float64)
+    else:
+        x = np.concatenate([emb, scores], 1).astype(np.float64)
+        prior = 0.0
+    for i, (W, b) in enumerate(head["layers"]):
+        x = x @ W.astype(np.float64) + b
+        if i < len(head["layers"]) - 1:
+            x = np.maximum(x, 0)
+    x = x + prior
+    p = np.exp(x - x.max(1, keepdims=True))
+    return p / p.sum(1, keepdims=True)
+
+
+# ---- anchored head -------------------------------------------------------------------------------
+
+def logits_from_scores(scores: np.ndarray) -> np.ndarray:
+    """AudioSet logits recovered from sigmoid scores, clipped to +-LOGIT_CLIP (the graph clips its own
+    logits the same way, so training on cached scores and deploying on logits agree)."""
+    lo = 1.0 / (1.0 + np.exp(LOGIT_CLIP))
+    s = np.clip(scores.astype(np.float64), lo, 1.0 - lo)
+    return np.clip(np.log(s) - np.log1p(-s), -LOGIT_CLIP, LOGIT_CLIP).astype(np.float32)
+
+
+def zero_shot_prior(logits: np.ndarray) -> np.ndarray:
+    """[N,3] zero-shot logits: cry = max over ZS_CRY, scream = ZS_SCREAM, normal = logit(ZS_THRESHOLD)."""
+    t = float(np.log(ZS_THRESHOLD / (1 - ZS_THRESHOLD)))
+    return np.stack([logits[:, list(ZS_CRY)].max(1), logits[:, list(ZS_SCREAM)].max(1),
+                     np.full(len(logits), t, np.float32)], 1).astype(np.float32)
+
+
+def anchored_features(emb: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(x = [embeddings, clipped AudioSet logits], prior [N,3]) for the anchored head."""
+    lg = logits_from_scores(scores)
+    return np.concatenate([emb.astype(np.float32), lg], 1), zero_shot_prior(lg)
+
+
+class AnchoredHead(nn.Module):
+    """logits = prior + residual(x); residual = Linear (hidden 0) or Linear-ReLU-Linear, starting at 0."""
+    def __init__(self, d_in: int, hidden: int):
+        super().__init__()
+        self.hidden = hidden
+        if hidden:
+            self.net = nn.Sequential(nn.Dropout(0.2), nn.Linear(d_in, hidden), nn.ReLU(), nn.Linear(hidden, 3))
+        else:
+            self.net = nn.Sequential(nn.Dropout(0.1), nn.Linear(d_in, 3))
+        last = self.linears()[-1]
+        nn.init.zeros_(last.weight); nn.init.zeros_(last.bias)  # start exactly at zero-shot
+
+    def forward(self, x, prior):
+        return prior + self.net(x)
+
+    def linears(self) -> list[nn.Linear]:
+        return [m for m in self.net if isinstance(m, nn.Linear)]
+
+    def penalty(self) -> torch.Tensor:
+        return sum((m.weight ** 2).sum() for m in self.linears())
+
+
+def train_anchored(x, prior, y, hidden: int, l2: float, epochs: int = 30, seed: int = 0, lr: float = 1e-3,
+                   batch: int = 256):
+    """Class-weighted cross-entropy + l2 * sum ||W||^2 (mean over the batch's loss, so l2 is per window).
+    Returns (head, mean, std). l2 = inf means no residual at all: the zero-shot head."""
+    torch.manual_seed(seed)
+    mean = x.mean(0); std = np.maximum(x.std(0), 1e-3)
+    model = AnchoredHead(x.shape[1], hidden)
+    if not np.isfinite(l2):
+        return model, mean, std
+    xt = torch.tensor((x - mean) / std, dtype=torch.float32)
+    pt = torch.tensor(prior)
+    yt = torch.tensor(y)
+    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(class_weights(y)))
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(epochs):
+        model.train()
+        perm = torch.randperm(len(xt), generator=g)
+        for i in range(0, len(xt), batch):
+            b = perm[i:i + batch]
+            loss = loss_fn(model(xt[b], pt[b]), yt[b]) + l2 * model.penalty()
+            opt.zero_grad(); loss.backward(); opt.step()
+    return model.eval(), mean, std
+
+
+def predict_anchored(model: AnchoredHead, mean, std, x: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    model.eval()
+    with torch.no_grad():
+        z = model(torch.tensor((x - mean) / std, dtype=torch.float32), torch.tensor(prior))
+        return torch.softmax(z, 1).numpy()

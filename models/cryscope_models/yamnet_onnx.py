@@ -9,14 +9,16 @@ Why: onnxruntime-web runs a 1x1 Conv as a GEMM whose narrow side is H*W (6 in th
 re-packs the activations on every call; as a MatMul the constant weight is pre-packed once and the
 wide side is the channel count. Measured in Node with onnxruntime-web 1.30 (1 thread): 11.3 -> 10.4 ms
 per patch; the named MatMuls are also what yamnet_int8.py quantises.
-The three-class head (a small MLP on [embeddings, scores], see yamnet_head.py) is appended so that
-`probs` [N,3] comes out of the same graph.
+The three-class head (yamnet_head.py) is appended so that `probs` [N,3] comes out of the same graph:
+a free head (Gemm layers on [embeddings, scores]) or an anchored one (Gemm layers on [embeddings,
+clipped AudioSet logits], added to the zero-shot prior computed from the same logits).
 """
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from .yamnet_arch import LAYERS, same_pads
+from .yamnet_head import LOGIT_CLIP, ZS_CRY, ZS_SCREAM, ZS_THRESHOLD
 
 OPSET = 17
 
@@ -64,10 +66,27 @@ def _pointwise(g: _G, x: str, kernel: np.ndarray, bias: np.ndarray, hw: tuple[in
     return g.op("Transpose", [y], out=f"{name}/relu", perm=[0, 3, 1, 2])
 
 
+def _anchored_input_and_prior(g: _G, logits: str) -> tuple[str, str]:
+    """(head input = [embeddings, clip(logits)], zero-shot prior [N,3]) — yamnet_head.anchored_features."""
+    clipped = g.op("Clip", [logits, g.const("anchor/lo", np.array(-LOGIT_CLIP, np.float32)),
+                            g.const("anchor/hi", np.array(LOGIT_CLIP, np.float32))], out="audioset_logits_clipped")
+    h = g.op("Concat", ["embeddings", clipped], out="head_in", axis=1)
+    cols = []
+    for name, idx in (("cry", ZS_CRY), ("scream", ZS_SCREAM)):
+        sel = g.op("Gather", [clipped, g.const(f"anchor/{name}_idx", np.array(idx, dtype=np.int64))], axis=1)
+        cols.append(g.op("ReduceMax", [sel], out=f"anchor/{name}", axes=[1], keepdims=1))
+    t = float(np.log(ZS_THRESHOLD / (1 - ZS_THRESHOLD)))
+    normal = g.op("Add", [g.op("Mul", [cols[0], g.const("anchor/zero", np.array(0.0, np.float32))]),
+                          g.const("anchor/normal_logit", np.array(t, np.float32))], out="anchor/normal")
+    prior = g.op("Concat", cols + [normal], out="zero_shot_prior", axis=1)
+    return h, prior
+
+
 def build(weights, head: dict | None = None) -> onnx.ModelProto:
-    """weights: mapping (npz). head: {'layers': [(W [in,out], b [out]), ...]} with ReLU between
-    layers, applied to concat(embeddings, scores); softmax at the end. None -> uniform probs
-    placeholder is NOT allowed: a head must be given (the product contract needs probs)."""
+    """weights: mapping (npz). head: {'layers': [(W [in,out], b [out]), ...], 'kind': 'free' (default)
+    or 'anchored'} with ReLU between layers; free: applied to concat(embeddings, scores); anchored:
+    to concat(embeddings, clipped AudioSet logits), plus the zero-shot prior; softmax at the end.
+    A head must be given (the product contract needs probs)."""
     if head is None:
         raise ValueError("a 3-class head is required to build yamnet.onnx")
     g = _G()
@@ -90,13 +109,21 @@ def build(weights, head: dict | None = None) -> onnx.ModelProto:
     logits = g.op("Gemm", [emb, g.const("logits/W", np.asarray(weights["logits/kernel"])),
                            g.const("logits/B", np.asarray(weights["logits/bias"]))], out="audioset_logits")
     g.op("Sigmoid", [logits], out="scores")
-    h = g.op("Concat", ["embeddings", "scores"], out="head_in", axis=1)
+    kind = head.get("kind", "free")
+    if kind == "anchored":
+        h, prior = _anchored_input_and_prior(g, logits)
+    elif kind == "free":
+        h, prior = g.op("Concat", ["embeddings", "scores"], out="head_in", axis=1), None
+    else:
+        raise ValueError(f"unknown head kind {kind!r}")
     layers = head["layers"]
     for i, (W, b) in enumerate(layers):
         h = g.op("Gemm", [h, g.const(f"head/{i}/W", np.asarray(W)), g.const(f"head/{i}/B", np.asarray(b))],
                  out=f"head_{i}")
         if i < len(layers) - 1:
             h = g.op("Relu", [h])
+    if prior is not None:
+        h = g.op("Add", [h, prior], out="head_logits")
     g.op("Softmax", [h], out="probs", axis=-1)
     graph = helper.make_graph(
         g.nodes, "yamnet_cryscope",

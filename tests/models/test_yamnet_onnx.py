@@ -103,3 +103,31 @@ def test_int8_graph_quantises_only_the_pointwise_layers(graph, weights, sample_w
     n = len(pats) // len(sample_waves)
     for k in range(len(sample_waves)):
         assert a[0][k * n:(k + 1) * n].mean(0).argmax() == b[0][k * n:(k + 1) * n].mean(0).argmax()
+
+
+def test_anchored_head_graph_matches_numpy_reference(weights, sample_waves):
+    # an anchored head = zero-shot prior from the graph's own AudioSet logits + a residual on
+    # [embeddings, clipped logits]; the graph must equal yamnet_head.head_forward on the float64 forward
+    from cryscope_models import yamnet_head as yh
+    rng = np.random.default_rng(2)
+    head = {"kind": "anchored", "layers": [(rng.normal(0, 0.02, (1545, 3)).astype(np.float32),
+                                            rng.normal(0, 0.1, 3).astype(np.float32))]}
+    g = yamnet_onnx.build(weights, head)
+    pats = np.concatenate([features.yamnet_windows(w)[:3] for w in sample_waves.values()])
+    probs = session(g.SerializeToString()).run(["probs"], {"patches": pats})[0]
+    ref = yamnet_np.forward(weights, pats)
+    assert np.abs(probs - yh.head_forward(head, ref["embeddings"], ref["scores"], ref["logits"])).max() < 1e-4
+
+
+def test_anchored_head_without_residual_is_the_zero_shot_rule(weights, sample_waves):
+    # zero weights: argmax per window = "cry/scream if its AudioSet score passes 0.1, else normal"
+    from cryscope_models import yamnet_head as yh
+    g = yamnet_onnx.build(weights, {"kind": "anchored", "layers": [(np.zeros((1545, 3), np.float32), np.zeros(3, np.float32))]})
+    pats = np.concatenate([features.yamnet_windows(w) for w in sample_waves.values()])
+    scores, probs = session(g.SerializeToString()).run(["scores", "probs"], {"patches": pats})
+    assert np.array_equal(probs.argmax(1), yh.zero_shot_predict(scores))
+
+
+def test_unknown_head_kind_is_refused(weights):
+    with pytest.raises(ValueError, match="head kind"):
+        yamnet_onnx.build(weights, {"kind": "bogus", "layers": [(np.zeros((1545, 3), np.float32), np.zeros(3, np.float32))]})
