@@ -44,6 +44,16 @@ describe('validateBatch (cryscope.batch/1)', () => {
     ['time beyond 31 days', (b) => { b.windows[0].end = LIMITS.maxSessionSeconds + 1; }, '/windows/0/end'],
     ['too many windows', (b) => { b.windows = Array.from({ length: LIMITS.maxWindows + 1 }, () => b.windows[0]); }, '/windows'],
     ['too many events', (b) => { b.events = Array.from({ length: LIMITS.maxEvents + 1 }, () => b.events[0]); }, '/events'],
+    // Issue #15: values PostgreSQL refuses must be refused before a 202.
+    ['an offset of +23:59', (b) => { b.sentAt = '2026-01-01T00:00:00+23:59'; }, '/sentAt'],
+    ['an offset of -12:01', (b) => { b.sentAt = '2026-01-01T00:00:00-12:01'; }, '/sentAt'],
+    ['year 0000', (b) => { b.sentAt = '0000-01-01T00:00:00Z'; }, '/sentAt'],
+    ['year 9999 (an episode would fall in year 10000)', (b) => { b.sessionStartedAt = '9999-12-31T23:59:00Z'; }, '/sessionStartedAt'],
+    ['hour 24', (b) => { b.sessionStartedAt = '2026-01-01T24:00:00Z'; }, '/sessionStartedAt'],
+    ['a leap second', (b) => { b.sessionStartedAt = '2026-12-31T23:59:60Z'; }, '/sessionStartedAt'],
+    ['NUL in a model version', (b) => { b.models.core = 'a\u0000b'; }, '/models/core'],
+    ['a lone surrogate in a model version', (b) => { b.models.yamnet = 'v\ud800'; }, '/models/yamnet'],
+    ['a control character in a model version', (b) => { b.models.wav2vec2 = 'v1\n'; }, '/models/wav2vec2'],
   ];
   for (const [name, mutate, path] of bad) {
     it(`rejects ${name} at ${path}, as does the JSON Schema`, () => {
@@ -63,6 +73,9 @@ describe('validateBatch (cryscope.batch/1)', () => {
     ['offset without end', (b) => { delete b.events[1].end; }, '/events/1/end'],
     ['onset with end', (b) => { b.events[0].end = 3; }, '/events/0/end'],
     ['impossible date', (b) => { b.sessionStartedAt = '2026-13-45T99:00:00Z'; }, '/sessionStartedAt'],
+    ['February 30', (b) => { b.sentAt = '2026-02-30T00:00:00Z'; }, '/sentAt'],
+    ['February 29 of a common year', (b) => { b.sessionStartedAt = '2100-02-29T00:00:00Z'; }, '/sessionStartedAt'],
+    ['April 31', (b) => { b.sessionStartedAt = '2026-04-31T12:00:00+02:00'; }, '/sessionStartedAt'],
   ];
   for (const [name, mutate, path] of crossField) {
     it(`rejects ${name} at ${path}`, () => {
@@ -71,6 +84,21 @@ describe('validateBatch (cryscope.batch/1)', () => {
       if (!v.ok) expect(v.errors.map((e) => e.path)).toContain(path);
     });
   }
+
+  it('accepts the edges PostgreSQL stores: leap days, +14:00, -12:00, +05:45, 1970, 9998, a surrogate pair; the JSON Schema agrees', () => {
+    const edges: ((b: any) => void)[] = [
+      (b) => { b.sentAt = '2024-02-29T23:59:59.999999999Z'; },
+      (b) => { b.sentAt = '2000-02-29T00:00:00+14:00'; },
+      (b) => { b.sessionStartedAt = '1970-01-01T00:00:00-12:00'; },
+      (b) => { b.sessionStartedAt = '9998-12-31T23:59:59+05:45'; },
+      (b) => { b.models.core = 'v1 \u{1F476} ü'; },
+    ];
+    for (const mutate of edges) {
+      const { v, schema } = check(mutate);
+      expect(v).toMatchObject({ ok: true });
+      expect(schema).toBe(true);
+    }
+  });
 
   it('rejects non-objects with a message', () => {
     for (const x of [null, 3, 'batch', []]) {

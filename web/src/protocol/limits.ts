@@ -18,6 +18,17 @@ export const LIMITS = Object.freeze({
   maxVersionLength: 64,
   /** Largest session-relative time accepted, seconds (31 days). */
   maxSessionSeconds: 31 * 24 * 3600,
+  /**
+   * Calendar years accepted in sentAt / sessionStartedAt. The upper bound leaves room for
+   * maxSessionSeconds after a session start so every derived time stays a 4-digit year
+   * (PostgreSQL's timestamptz and ISO text both need that); 1970 is the Unix epoch, the
+   * earliest time a device clock reports.
+   */
+  minYear: 1970,
+  maxYear: 9998,
+  /** Largest UTC offset east / west of a time zone, minutes (real zones span -12:00..+14:00). */
+  maxOffsetEastMinutes: 14 * 60,
+  maxOffsetWestMinutes: 12 * 60,
 });
 
 /** The schema identifier of this version of the batch format. */

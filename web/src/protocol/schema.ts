@@ -2,7 +2,8 @@ import { BATCH_SCHEMA_V1, EVENT_LABELS, LIMITS } from './limits.js';
 
 /**
  * JSON Schema (draft-07) of cryscope.batch/1. Structural rules only; rules that JSON Schema
- * cannot express (end >= start, offset needs end, onset has no end) are checked by
+ * cannot express (end >= start, offset needs end, onset has no end, days that exist in their
+ * month) are checked by
  * validateBatch(), which also applies every rule here. The server uses this schema for
  * its OpenAPI document and request validation, so both sides enforce one definition.
  */
@@ -16,12 +17,22 @@ const id = {
   // Printable, URL-safe ids: they appear in URLs and Temporal workflow ids.
   pattern: '^[A-Za-z0-9._:-]+$',
 } as const;
-const version = { type: 'string', minLength: 1, maxLength: LIMITS.maxVersionLength } as const;
+const version = {
+  type: 'string',
+  minLength: 1,
+  maxLength: LIMITS.maxVersionLength,
+  // No control characters (NUL cannot be stored in PostgreSQL text/jsonb) and no lone UTF-16
+  // surrogates (not valid Unicode; jsonb refuses them). Matched per code point (Ajv's "u" flag).
+  pattern: '^[^\\u0000-\\u001f\\u007f\\ud800-\\udfff]+$',
+} as const;
 const isoTime = {
   type: 'string',
   maxLength: 40,
-  // ISO-8601 date-time with zone (what Date.prototype.toISOString produces, or an offset).
-  pattern: '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?(Z|[+-]\\d{2}:\\d{2})$',
+  // ISO-8601 date-time with zone (what Date.prototype.toISOString produces, or an offset):
+  // years 1970-9998, month 01-12, day 01-31, 00:00:00-23:59:59, offsets -12:00..+14:00.
+  // Days past a month's end (Feb 30) are refused by validateBatch, which the regex cannot say.
+  pattern: '^(19[7-9]\\d|[2-8]\\d{3}|9[0-8]\\d{2}|99[0-8]\\d|999[0-8])-(0[1-9]|1[0-2])-(0[1-9]|[12]\\d|3[01])' +
+    'T([01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(\\.\\d{1,9})?(Z|\\+(0\\d|1[0-3]):[0-5]\\d|\\+14:00|-(0\\d|1[01]):[0-5]\\d|-12:00)$',
 } as const;
 
 export const batchSchemaV1 = {

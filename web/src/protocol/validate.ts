@@ -32,6 +32,8 @@ export function validateBatch(input: unknown): ValidationResult {
       if (k !== 'yamnet' && k !== 'wav2vec2' && k !== 'core') fail(`/models/${k}`, `unknown model "${k}"`);
       else if (typeof v !== 'string' || v.length < 1 || v.length > LIMITS.maxVersionLength)
         fail(`/models/${k}`, `model version must be a string of 1-${LIMITS.maxVersionLength} characters`);
+      else if (!PRINTABLE.test(v))
+        fail(`/models/${k}`, 'model version must not contain control characters (NUL included) or lone UTF-16 surrogates');
     }
   }
 
@@ -50,7 +52,9 @@ type Fail = (path: string, message: string) => void;
 
 const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ID = /^[A-Za-z0-9._:-]+$/;
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?(Z|([+-])(\d{2}):(\d{2}))$/;
+/** Per code point ("u"): no C0 controls, no DEL, no lone surrogates (a valid pair is one code point). */
+const PRINTABLE = /^[^\u0000-\u001f\u007f\ud800-\udfff]+$/u;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -62,8 +66,31 @@ function checkId(v: unknown, path: string, fail: Fail) {
 }
 
 function checkIsoTime(v: unknown, path: string, fail: Fail) {
-  if (typeof v !== 'string' || v.length > 40 || !ISO.test(v) || Number.isNaN(Date.parse(v)))
-    fail(path, 'must be an ISO-8601 date-time with zone, e.g. 2026-01-01T12:00:00.000Z');
+  const problem = typeof v === 'string' && v.length <= 40 ? isoTimeProblem(v) : 'is not a string of at most 40 characters';
+  if (problem) fail(path, `must be an ISO-8601 date-time with zone, e.g. 2026-01-01T12:00:00.000Z (${problem})`);
+}
+
+const daysIn = (year: number, month: number) =>
+  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
+
+/**
+ * Why an ISO date-time cannot be stored, or null. Checked field by field because Date.parse
+ * rolls impossible dates over (Feb 30 → Mar 2) while PostgreSQL refuses them, and PostgreSQL
+ * refuses offsets beyond ±15:59 and years that do not fit its text form.
+ */
+function isoTimeProblem(v: string): string | null {
+  const m = ISO.exec(v);
+  if (!m) return 'not of the form YYYY-MM-DDThh:mm:ss[.fff](Z|±hh:mm)';
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number);
+  if (year < LIMITS.minYear || year > LIMITS.maxYear) return `year must be ${LIMITS.minYear}-${LIMITS.maxYear}`;
+  if (month < 1 || month > 12) return 'month must be 01-12';
+  if (day < 1 || day > daysIn(year, month)) return `day ${m[3]} does not exist in ${m[1]}-${m[2]}`;
+  if (hour > 23 || minute > 59 || second > 59) return 'time must be 00:00:00-23:59:59';
+  if (m[9]) {
+    const offset = (Number(m[10]) * 60 + Number(m[11])) * (m[9] === '-' ? -1 : 1);
+    if (Number(m[11]) > 59 || offset > LIMITS.maxOffsetEastMinutes || -offset > LIMITS.maxOffsetWestMinutes) return 'UTC offset must be -12:00..+14:00';
+  }
+  return null;
 }
 
 /** Session-relative seconds: finite, >= 0, <= maxSessionSeconds (rejects NaN, Infinity, negatives). */
