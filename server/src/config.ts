@@ -45,6 +45,11 @@ export interface ServerConfig {
   /** Folder of the demo page served at "/", if it exists. Default <repo>/web/dist/demo (env CRYSCOPE_STATIC_DIR). */
   staticDir: string;
   /**
+   * Serve the demo build's source maps (*.map). They expose the page's full source and paths
+   * and no user needs them. Default false (env CRYSCOPE_SOURCE_MAPS=1).
+   */
+  serveSourceMaps: boolean;
+  /**
    * Device id whose key GET /api/v1/demo/credentials hands to the demo page (local demo only,
    * requests from loopback). Default "" = endpoint off (env CRYSCOPE_DEMO_DEVICE).
    */
@@ -111,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     clipMaxBytes: 4 * 1024 * 1024,
     keepClipAudio: false,
     staticDir: join(REPO_ROOT, 'web', 'dist', 'demo'),
+    serveSourceMaps: false,
     demoDevice: '',
     corsOrigins: [],
     workerMaxActivities: 50,
@@ -144,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   c.clipMaxBytes = num('CRYSCOPE_CLIP_MAX_BYTES', env.CRYSCOPE_CLIP_MAX_BYTES, c.clipMaxBytes, 1024);
   c.keepClipAudio = bool(env.CRYSCOPE_KEEP_CLIPS, c.keepClipAudio);
   if (env.CRYSCOPE_STATIC_DIR) c.staticDir = env.CRYSCOPE_STATIC_DIR;
+  c.serveSourceMaps = bool(env.CRYSCOPE_SOURCE_MAPS, c.serveSourceMaps);
   if (env.CRYSCOPE_CORS_ORIGINS !== undefined) c.corsOrigins = env.CRYSCOPE_CORS_ORIGINS.split(',').map((o) => o.trim()).filter(Boolean);
   for (const o of c.corsOrigins) {
     if (!/^https?:\/\/[^/\s]+$/.test(o)) throw new Error(`CRYSCOPE_CORS_ORIGINS: "${o}" is not an origin like https://example.org`);

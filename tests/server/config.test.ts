@@ -10,7 +10,7 @@ import { ApiKeys, presentedToken } from '../../server/src/http/auth.js';
 describe('loadConfig', () => {
   it('has documented defaults', () => {
     const c = loadConfig({ CRYSCOPE_CACHE: '/tmp/cc' });
-    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', databaseUrl: '', pgliteDir: '/tmp/cc/server/pglite', episodeMinSeconds: 3, clipsEnabled: false, groupMaxInFlight: 1, localActivities: false, corsOrigins: [] });
+    expect(c).toMatchObject({ port: 8080, host: '127.0.0.1', databaseUrl: '', pgliteDir: '/tmp/cc/server/pglite', episodeMinSeconds: 3, clipsEnabled: false, groupMaxInFlight: 1, localActivities: false, corsOrigins: [], serveSourceMaps: false });
   });
   it('reads keys and options from env, env winning over the JSON file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cfg-'));

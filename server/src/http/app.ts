@@ -5,7 +5,7 @@ import type { Db } from '../db/adapter.js';
 import type { IngestClient } from '../temporal/client.js';
 import { ApiKeys } from './auth.js';
 import { sendError } from './errors.js';
-import { registerAuth } from './routes/auth-hook.js';
+import { PUBLIC_ROUTE, registerAuth } from './routes/auth-hook.js';
 import { registerClips } from './routes/clips.js';
 import { registerDetections } from './routes/detections.js';
 import { registerHealth } from './routes/health.js';
@@ -62,13 +62,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`));
 
   registerCors(app, deps.config.corsOrigins);
-  registerHealth(app, deps);
-  app.get('/api/v1/openapi.json', async () => openApiDocument(deps.config));
-  registerDemo(app, deps.config);
+  // Auth decides by the matched route's config (see auth-hook.ts), so it covers every route.
   registerAuth(app, keys);
+  registerHealth(app, deps);
+  app.get('/api/v1/openapi.json', PUBLIC_ROUTE, async () => openApiDocument(deps.config));
+  registerDemo(app, deps.config);
   registerDetections(app, deps);
   registerClips(app, deps);
   registerQueries(app, deps);
-  registerStatic(app, deps.config.staticDir);
+  registerStatic(app, deps.config.staticDir, deps.config.serveSourceMaps);
   return app;
 }

@@ -2,6 +2,7 @@ import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { sendError } from './errors.js';
+import { PUBLIC_ROUTE } from './routes/auth-hook.js';
 
 /** MIME types of everything the demo page loads; .wasm must be application/wasm for streaming compile. */
 export const MIME: Record<string, string> = {
@@ -38,12 +39,18 @@ export function securityHeaders(reply: FastifyReply, crossOriginAllowed = false)
   reply.header('referrer-policy', 'no-referrer');
 }
 
-/** Serves the demo page (web/dist/demo) at "/" when that folder exists; checked per request so a later build appears. */
-export function registerStatic(app: FastifyInstance, dir: string) {
+/**
+ * Serves the demo page (web/dist/demo) at "/" when that folder exists; checked per request so
+ * a later build appears. The file is named by the path the router decoded (params['*']), not
+ * by decoding the raw URL again: "/%2561pi/..." is the file "%61pi/...", never "/api/...".
+ * Source maps only when asked (serveSourceMaps).
+ */
+export function registerStatic(app: FastifyInstance, dir: string, serveSourceMaps = false) {
   const root = resolve(dir);
-  app.get('/*', async (req, reply) => {
-    const urlPath = decodeURIComponent(req.url.split('?')[0]);
+  app.get('/*', PUBLIC_ROUTE, async (req, reply) => {
+    const urlPath = `/${(req.params as { '*': string })['*']}`;
     if (urlPath.startsWith('/api/')) return sendError(reply, 404, 'not_found', `no route GET ${urlPath}`);
+    if (!serveSourceMaps && extname(urlPath).toLowerCase() === '.map') return sendError(reply, 404, 'not_found', `source maps are not served (CRYSCOPE_SOURCE_MAPS=1 serves them): ${urlPath}`);
     if (!existsSync(root)) return sendError(reply, 404, 'not_found', `the demo page is not built (${root} is missing; run scripts/web-setup.sh)`);
     let file = normalize(join(root, urlPath));
     if (file !== root && !file.startsWith(root + sep)) return sendError(reply, 404, 'not_found', 'not found');

@@ -6,19 +6,27 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
   }
+  interface FastifyContextConfig {
+    /** The route needs no API key (health, API description, demo page, demo key hand-out). */
+    public?: boolean;
+  }
 }
 
-/** Paths under /api/v1 that need no key (the API description, the local demo's key hand-out). */
-const PUBLIC = new Set(['/api/v1/openapi.json', '/api/v1/demo/credentials']);
+/** Route options of a route that needs no key: `app.get(url, PUBLIC_ROUTE, handler)`. */
+export const PUBLIC_ROUTE = { config: { public: true } } as const;
 
 /**
- * Authenticates every /api/v1 request in onRequest — before the body is read or parsed — so
- * an unauthenticated client cannot make the server buffer or parse anything.
+ * Authenticates in onRequest — before the body is read or parsed — on the route the ROUTER
+ * matched, never on the raw URL text: the router decodes percent-escapes (`/%61pi/v1/...`
+ * is `/api/v1/...`), so a check on the raw text could disagree with the handler that runs.
+ * Every route needs a key unless it is marked public (secure by default: a new route that
+ * forgets to say anything is protected). A request no route matches gets its 404 here, so an
+ * unknown path is not parsed either.
  */
 export function registerAuth(app: FastifyInstance, keys: ApiKeys) {
   app.addHook('onRequest', async (req: FastifyRequest, reply) => {
-    const path = req.url.split('?')[0];
-    if (!path.startsWith('/api/v1/') || PUBLIC.has(path)) return;
+    if (req.is404) return sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
+    if (req.routeOptions.config.public) return;
     const token = presentedToken(req.headers);
     if (token === null) {
       reply.header('www-authenticate', 'Bearer realm="cryscope"');

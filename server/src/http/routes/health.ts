@@ -1,10 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app.js';
+import { PUBLIC_ROUTE } from './auth-hook.js';
 
 /** /healthz: the process is alive. /readyz: it can do its job (Temporal and database answer). */
 export function registerHealth(app: FastifyInstance, { db, ingest }: AppDeps) {
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_req, reply) => {
+  app.get('/healthz', PUBLIC_ROUTE, async () => ({ status: 'ok' }));
+  app.get('/readyz', PUBLIC_ROUTE, async (_req, reply) => {
     const check = async (fn: () => Promise<unknown>) => {
       try {
         await Promise.race([fn(), new Promise((_, rej) => setTimeout(() => rej(new Error('timed out after 2 s')), 2000))]);
