@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, waitFor } from '../../server/src/devstack/ports.js';
 import { ServerProcess } from '../../server/src/devstack/server-process.js';
-import { makeBatch } from './helpers/batches.js';
+import { makeBatch, workflowIdOf } from './helpers/batches.js';
 import { Stack, TOKENS } from './helpers/stack.js';
 
 let stack: Stack;
@@ -38,8 +38,8 @@ describe('faults: nothing lost, nothing duplicated', () => {
     await fresh.start();
     await stack.expectStoredExactlyOnce([b], 60_000);
     const client = await stack.temporalClient();
-    await waitFor('workflow completed', async () => (await client.workflow.getHandle(`batch-${b.batchId}`).describe()).status.name === 'COMPLETED', 30_000);
-    const history = await client.workflow.getHandle(`batch-${b.batchId}`).fetchHistory();
+    await waitFor('workflow completed', async () => (await client.workflow.getHandle(workflowIdOf(b)).describe()).status.name === 'COMPLETED', 30_000);
+    const history = await client.workflow.getHandle(workflowIdOf(b)).fetchHistory();
     const timedOut = history.events!.filter((e) => e.activityTaskTimedOutEventAttributes).length;
     const started = history.events!.filter((e) => e.activityTaskStartedEventAttributes);
     // The attempt that died is visible in Temporal as a retry (attempt 2+).
@@ -71,7 +71,7 @@ describe('faults: nothing lost, nothing duplicated', () => {
     await stack.expectStoredExactlyOnce(batches, 90_000);
     // History survived the restart: the first workflows are still known to Temporal.
     const client = await stack.temporalClient();
-    expect((await client.workflow.getHandle(`batch-${first[0].batchId}`).describe()).status.name).toBe('COMPLETED');
+    expect((await client.workflow.getHandle(workflowIdOf(first[0])).describe()).status.name).toBe('COMPLETED');
   });
 
   it('database down for a while: batches are accepted, workflows retry until it is back, all stored once', async () => {
@@ -91,7 +91,7 @@ describe('faults: nothing lost, nothing duplicated', () => {
     await stack.expectStoredExactlyOnce(batches, 90_000);
     // The activities really failed and were retried while the database was down.
     const client = await stack.temporalClient();
-    const desc = await client.workflow.getHandle(`batch-${batches[0].batchId}`).fetchHistory();
+    const desc = await client.workflow.getHandle(workflowIdOf(batches[0])).fetchHistory();
     const attempts = desc.events!.filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt ?? 1);
     expect(Math.max(...attempts)).toBeGreaterThan(1);
     await waitFor('readyz recovers', async () => (await stack.get('/readyz', null)).status === 200, 30_000);
@@ -121,7 +121,7 @@ describe('faults with local activities (CRYSCOPE_LOCAL_ACTIVITIES=1)', () => {
       // history as soon as the row is visible races that completion (this failed once in CI),
       // so wait for the workflow's result first: marker and completion land in the same task.
       const client = await stack.temporalClient();
-      const handle = client.workflow.getHandle(`batch-${b.batchId}`);
+      const handle = client.workflow.getHandle(workflowIdOf(b));
       const result = await handle.result();
       expect(result.stored + result.duplicates).toBe(1);
       const history = await handle.fetchHistory();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LIMITS } from '../../web/src/protocol/index.js';
 import { freePort, waitFor } from '../../server/src/devstack/ports.js';
-import { makeBatch } from './helpers/batches.js';
+import { makeBatch, workflowIdOf } from './helpers/batches.js';
 import { Stack, TOKENS } from './helpers/stack.js';
 
 // A local alert receiver: answers 503 to the first two attempts of each episode, then 200.
@@ -71,7 +71,7 @@ describe('ingest → Temporal → PostgreSQL', () => {
     });
     const r = await stack.post(b);
     expect(r.status).toBe(202);
-    expect(r.body).toMatchObject({ accepted: true, batchId: b.batchId, workflowId: `batch-${b.batchId}` });
+    expect(r.body).toMatchObject({ accepted: true, batchId: b.batchId, workflowId: workflowIdOf(b) });
     await stack.expectStoredExactlyOnce([b]);
 
     const session = await stack.get('/api/v1/sessions/happy-1');
@@ -89,8 +89,8 @@ describe('ingest → Temporal → PostgreSQL', () => {
     ]);
 
     const client = await stack.temporalClient();
-    const desc = await client.workflow.getHandle(`batch-${b.batchId}`).describe();
-    await waitFor('workflow completed', async () => (await client.workflow.getHandle(`batch-${b.batchId}`).describe()).status.name === 'COMPLETED', 60_000);
+    const desc = await client.workflow.getHandle(workflowIdOf(b)).describe();
+    await waitFor('workflow completed', async () => (await client.workflow.getHandle(workflowIdOf(b)).describe()).status.name === 'COMPLETED', 60_000);
     expect(desc.type).toBe('ingestBatchWorkflow');
   });
 
@@ -111,7 +111,7 @@ describe('ingest → Temporal → PostgreSQL', () => {
     expect(first.status).toBe(202);
     await stack.expectStoredExactlyOnce([b]);
     const client = await stack.temporalClient();
-    await waitFor('first workflow completed', async () => (await client.workflow.getHandle(`batch-${b.batchId}`).describe()).status.name === 'COMPLETED');
+    await waitFor('first workflow completed', async () => (await client.workflow.getHandle(workflowIdOf(b)).describe()).status.name === 'COMPLETED');
     const second = await stack.post(b);
     expect(second.status).toBe(202);
     expect(second.body.duplicate).toBe(true);
@@ -221,7 +221,7 @@ describe('bad input: precise 4xx, nothing stored or started', () => {
     expect(s).toBe(0);
     const client = await stack.temporalClient();
     for (const id of rejectedIds) {
-      await expect(client.workflow.getHandle(`batch-${id}`).describe()).rejects.toThrow(/not found/i);
+      await expect(client.workflow.getHandle(workflowIdOf({ deviceId: 'device-a', batchId: id })).describe()).rejects.toThrow(/not found/i);
     }
   });
 });
@@ -285,6 +285,6 @@ describe('API surface', () => {
 
   it('records each migration once', async () => {
     const rows = await stack.query('SELECT version, name FROM schema_migrations ORDER BY version');
-    expect(rows).toEqual([{ version: 1, name: '001_init.sql' }, { version: 2, name: '002_clips.sql' }]);
+    expect(rows).toEqual([{ version: 1, name: '001_init.sql' }, { version: 2, name: '002_clips.sql' }, { version: 3, name: '003_device_scoped_keys.sql' }]);
   });
 });

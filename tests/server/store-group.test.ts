@@ -141,7 +141,7 @@ describe.each(['pglite', 'postgres'] as const)('%s', (kind) => {
       const acts = createActivities({ db: grouped, config, identity: 'test-worker' });
       const group = [makeBatch({ sessionId: 'ok-1' }), makeBatch({ sessionId: 'ok-1', t0: 10 })];
       const r = await acts.storeBatches(group, 'clip');
-      expect(r.results).toEqual(group.map((b) => ({ batchId: b.batchId, stored: true, events: 2, episodes: 1 })));
+      expect(r.results).toEqual(group.map((b) => ({ deviceId: b.deviceId, batchId: b.batchId, stored: true, events: 2, episodes: 1 })));
       expect(r.alertsConfigured).toBe(false);
     });
   });

@@ -28,7 +28,7 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<number[]> {
       await tx.query('SELECT pg_advisory_xact_lock($1)', [LOCK_KEY]);
       const done = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [version]);
       if (done.rows.length) return;
-      // Statements separated by ";\n" so each runs as one prepared-free query on both drivers.
+      // Statements separated by ";\n" (see splitSql) so each runs as one query on both drivers.
       for (const stmt of splitSql(sql)) await tx.query(stmt);
       await tx.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [version, file]);
       applied.push(version);
@@ -37,9 +37,23 @@ export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<number[]> {
   return applied;
 }
 
-function splitSql(sql: string): string[] {
-  return sql
-    .split(/;\s*\n/)
-    .map((s) => s.replace(/^\s*--.*$/gm, '').trim())
-    .filter(Boolean);
+/**
+ * Splits a migration into statements at ";" + newline, except inside dollar-quoted bodies
+ * ($$ ... $$, e.g. a plpgsql function), whose own statements end the same way.
+ */
+export function splitSql(sql: string): string[] {
+  const parts = sql.split('$$');
+  const statements: string[] = [];
+  let current = '';
+  parts.forEach((part, i) => {
+    if (i % 2 === 1) { current += `$$${part}$$`; return; }
+    const pieces = part.split(/;\s*\n/);
+    current += pieces[0];
+    for (const piece of pieces.slice(1)) {
+      statements.push(current);
+      current = piece;
+    }
+  });
+  statements.push(current);
+  return statements.map((s) => s.replace(/^\s*--.*$/gm, '').trim()).filter(Boolean);
 }

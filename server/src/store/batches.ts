@@ -1,12 +1,20 @@
 import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
 import type { Db } from '../db/adapter.js';
-import { deriveEpisodes } from './episodes.js';
+import { storeBatchGroup } from './batch-group.js';
 
 export interface StoreResult {
-  /** False when the batch was already stored (a retry or a duplicate post). */
+  /** False when the batch was already stored (a retry or a duplicate post) or is rejected. */
   stored: boolean;
   events: number;
   episodes: number;
+  /** Set when the batch can never be stored: why (it is recorded in dead_letters). */
+  rejected?: string;
+}
+
+/** Identifies a stored batch: batchIds are unique per device only. */
+export interface BatchRef {
+  deviceId: string;
+  batchId: string;
 }
 
 export interface StoreOptions {
@@ -19,59 +27,12 @@ export interface StoreOptions {
 }
 
 /**
- * Stores one batch exactly once: session, batch, events and derived episodes are written in
- * one transaction, keyed by batchId. A second call with the same batch finds the row, writes
- * nothing and reports stored=false; a crash mid-way rolls back everything.
+ * Stores one batch exactly once: a group of one (batch-group.ts), so the single-batch path
+ * (the storeBatches activity's fallback after a refused group) has the same rules and SQL.
  */
 export async function storeBatch(db: Db, batch: DetectionBatchV1, opts: StoreOptions): Promise<StoreResult> {
-  return db.transaction(async (tx) => {
-    await tx.query(
-      `INSERT INTO sessions (device_id, session_id, started_at) VALUES ($1, $2, $3)
-       ON CONFLICT (device_id, session_id) DO NOTHING`,
-      [batch.deviceId, batch.sessionId, batch.sessionStartedAt],
-    );
-    const inserted = await tx.query(
-      `INSERT INTO batches (batch_id, device_id, session_id, source, sent_at, stored_by, models, windows, window_count, event_count)
-       VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10)
-       ON CONFLICT (batch_id) DO NOTHING RETURNING batch_id`,
-      [batch.batchId, batch.deviceId, batch.sessionId, opts.source ?? 'browser', batch.sentAt, opts.storedBy,
-        JSON.stringify(batch.models), JSON.stringify(batch.windows), batch.windows.length, batch.events.length],
-    );
-    if (inserted.rows.length === 0) return { stored: false, events: 0, episodes: 0 };
-
-    if (batch.events.length) {
-      const rows = eventRows(batch);
-      await tx.query(
-        `INSERT INTO events (batch_id, idx, device_id, session_id, type, label, start_s, end_s, peak, mean)
-         SELECT $1, r.idx, $2, $3, r.type, r.label, r.start_s, r.end_s, r.peak, r.mean
-         FROM jsonb_to_recordset($4::jsonb) AS r(idx int, type text, label text, start_s float8, end_s float8, peak float8, mean float8)`,
-        [batch.batchId, batch.deviceId, batch.sessionId, JSON.stringify(rows)],
-      );
-    }
-
-    const lastTime = lastTimeOf(batch);
-    await tx.query(
-      `UPDATE sessions SET batch_count = batch_count + 1, window_count = window_count + $3,
-         event_count = event_count + $4, last_batch_at = now(), last_time_s = GREATEST(last_time_s, $5)
-       WHERE device_id = $1 AND session_id = $2`,
-      [batch.deviceId, batch.sessionId, batch.windows.length, batch.events.length, lastTime],
-    );
-
-    const episodes = deriveEpisodes(batch.events, batch.sessionStartedAt, opts.episodeMinSeconds);
-    let newEpisodes = 0;
-    if (episodes.length) {
-      const r = await tx.query(
-        `INSERT INTO episodes (device_id, session_id, label, start_s, end_s, duration_s, peak, mean, day, started_at, batch_id)
-         SELECT $1, $2, r.label, r."startS", r."endS", r."durationS", r.peak, r.mean, r.day::date, r."startedAt"::timestamptz, $3
-         FROM jsonb_to_recordset($4::jsonb) AS r(label text, "startS" float8, "endS" float8, "durationS" float8, peak float8, mean float8, day text, "startedAt" text)
-         ON CONFLICT DO NOTHING`,
-        [batch.deviceId, batch.sessionId, batch.batchId, JSON.stringify(episodes)],
-      );
-      newEpisodes = r.rowCount;
-    }
-    if (opts.holdMs) await new Promise((r) => setTimeout(r, opts.holdMs));
-    return { stored: true, events: batch.events.length, episodes: newEpisodes };
-  });
+  const [result] = await storeBatchGroup(db, [batch], opts);
+  return result;
 }
 
 /** One row per event, in the shape the events INSERTs read with jsonb_to_recordset. */
@@ -88,11 +49,12 @@ export function lastTimeOf(batch: DetectionBatchV1): number {
 }
 
 /** Episodes of these batches whose alert has not been delivered yet. */
-export async function pendingAlerts(db: Db, batchIds: string[]) {
+export async function pendingAlerts(db: Db, refs: BatchRef[]) {
   const r = await db.query<{ device_id: string; session_id: string; label: string; start_s: number; end_s: number; duration_s: number; peak: number; started_at: Date | string }>(
     `SELECT device_id, session_id, label, start_s, end_s, duration_s, peak, started_at FROM episodes
-     WHERE batch_id = ANY($1::uuid[]) AND alerted_at IS NULL ORDER BY device_id, session_id, start_s`,
-    [batchIds],
+     WHERE (device_id, batch_id) IN (SELECT r."deviceId", r."batchId" FROM jsonb_to_recordset($1::jsonb) AS r("deviceId" text, "batchId" uuid))
+       AND alerted_at IS NULL ORDER BY device_id, session_id, start_s`,
+    [JSON.stringify(refs.map(({ deviceId, batchId }) => ({ deviceId, batchId })))],
   );
   return r.rows;
 }

@@ -30,7 +30,7 @@ export async function getSession(db: Db, deviceId: string, sessionId: string) {
 export async function sessionEvents(db: Db, deviceId: string, sessionId: string, limit: number, offset: number) {
   const r = await db.query(
     `SELECT e.type, e.label, e.start_s AS "start", e.end_s AS "end", e.peak, e.mean, e.batch_id AS "batchId"
-     FROM events e JOIN batches b ON b.batch_id = e.batch_id
+     FROM events e JOIN batches b ON b.device_id = e.device_id AND b.batch_id = e.batch_id
      WHERE e.device_id = $1 AND e.session_id = $2
      ORDER BY e.start_s, b.sent_at, e.batch_id, e.idx LIMIT $3 OFFSET $4`,
     [deviceId, sessionId, limit, offset],
@@ -74,6 +74,17 @@ export async function stats(db: Db, deviceId: string | null, sessionId: string |
     [deviceId, sessionId],
   );
   return r.rows.map((row) => ({ ...row, occurrences: Number(row.occurrences), episodes: Number(row.episodes) }));
+}
+
+/** Batches answered 202 that storage refused for good, newest first, with the reason. */
+export async function deadLetters(db: Db, deviceId: string | null, limit: number, offset: number) {
+  const r = await db.query(
+    `SELECT device_id AS "deviceId", batch_id::text AS "batchId", session_id AS "sessionId", reason, rejected_at AS "rejectedAt"
+     FROM dead_letters WHERE ($1::text IS NULL OR device_id = $1)
+     ORDER BY rejected_at DESC, device_id, batch_id LIMIT $2 OFFSET $3`,
+    [deviceId, limit, offset],
+  );
+  return r.rows.map(isoDates);
 }
 
 function isoDates<T extends Record<string, unknown>>(row: T): T {

@@ -6,7 +6,8 @@ import { ApplicationFailure, log } from '@temporalio/activity';
 import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
 import type { ServerConfig } from '../config.js';
 import type { Db } from '../db/adapter.js';
-import { markAlerted, pendingAlerts, storeBatch, type StoreOptions } from '../store/batches.js';
+import { markAlerted, pendingAlerts, storeBatch, type BatchRef, type StoreOptions } from '../store/batches.js';
+import { recordDeadLetters } from '../store/dead-letters.js';
 import { storeBatchGroup } from '../store/batch-group.js';
 import { classifyStoredClip, type ClipClassifier } from '../clips/classify.js';
 
@@ -24,7 +25,7 @@ export interface ActivityDeps {
 /** SQLSTATE classes that mean "this data can never be stored": retrying would not help. */
 const PERMANENT_SQLSTATE = /^(22|23)/;
 
-interface StoreBatchesResult { batchId: string; stored: boolean; events: number; episodes: number; rejected?: string }
+interface StoreBatchesResult extends BatchRef { stored: boolean; events: number; episodes: number; rejected?: string }
 
 const isPermanent = (err: unknown) => {
   const code = (err as { code?: string }).code;
@@ -34,16 +35,24 @@ const isPermanent = (err: unknown) => {
 export function createActivities(deps: ActivityDeps) {
   const { db, config } = deps;
 
-  /** The fallback: each batch in its own transaction; data the database refuses is reported per batch. */
+  /**
+   * The fallback: each batch in its own transaction. A batch the database refuses is recorded
+   * in dead_letters with the reason (visible to its device at GET /api/v1/dead-letters) and
+   * reported rejected, instead of being retried forever or dropped with only a log line.
+   */
   async function storeOneByOne(batches: DetectionBatchV1[], optsOf: (b: DetectionBatchV1) => StoreOptions) {
     const results: StoreBatchesResult[] = [];
     for (const batch of batches) {
+      const ref = { deviceId: batch.deviceId, batchId: batch.batchId };
       try {
-        results.push({ batchId: batch.batchId, ...(await storeBatch(db, batch, optsOf(batch))) });
+        results.push({ ...ref, ...(await storeBatch(db, batch, optsOf(batch))) });
       } catch (err) {
         if (!isPermanent(err)) throw err;
-        log.error('batch rejected by the database', { batchId: batch.batchId, error: (err as Error).message });
-        results.push({ batchId: batch.batchId, stored: false, events: 0, episodes: 0, rejected: (err as Error).message });
+        const { code, message } = err as Error & { code: string };
+        const reason = `the database refused the batch (SQLSTATE ${code}): ${message}`;
+        log.error('batch rejected by the database; recorded as a dead letter', { ...ref, error: reason });
+        await recordDeadLetters(db, [{ batch, reason }]);
+        results.push({ ...ref, stored: false, events: 0, episodes: 0, rejected: reason });
       }
     }
     return results;
@@ -68,7 +77,7 @@ export function createActivities(deps: ActivityDeps) {
       let results: StoreBatchesResult[];
       try {
         const stored = await storeBatchGroup(db, batches, opts(batches.some(holds)));
-        results = batches.map((b, i) => ({ batchId: b.batchId, ...stored[i] }));
+        results = batches.map((b, i) => ({ deviceId: b.deviceId, batchId: b.batchId, ...stored[i] }));
       } catch (err) {
         if (!isPermanent(err)) throw err;
         log.warn('group rejected by the database; storing its batches one by one', { batches: batches.length, error: (err as Error).message });
@@ -78,10 +87,10 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** POSTs one alert per unsent episode of the batch, marking each sent; at-least-once with an idempotency key. */
-    async sendAlerts(batchIds: string[]): Promise<number> {
+    async sendAlerts(refs: BatchRef[]): Promise<number> {
       if (!config.alertWebhookUrl) return 0;
       let sent = 0;
-      for (const ep of await pendingAlerts(db, batchIds)) {
+      for (const ep of await pendingAlerts(db, refs)) {
         const startedAt = ep.started_at instanceof Date ? ep.started_at.toISOString() : new Date(ep.started_at).toISOString();
         const body = {
           type: 'cryscope.episode',
@@ -102,7 +111,7 @@ export function createActivities(deps: ActivityDeps) {
         await markAlerted(db, ep.device_id, ep.session_id, ep.label, ep.start_s);
         sent++;
       }
-      if (sent) log.info('alerts sent', { batchIds, sent });
+      if (sent) log.info('alerts sent', { batches: refs.length, sent });
       return sent;
     },
 

@@ -7,9 +7,11 @@ import { GroupCommitter } from './group-commit.js';
 import type { IngestPolicy } from './shared.js';
 import { createHash } from 'node:crypto';
 import { clipWorkflowId } from './shared.js';
+import { batchKey } from '../store/content-hash.js';
 
 /**
- * Workflow id of a group. A lone batch is named by its idempotency key, so Temporal itself
+ * Workflow id of a group of batch keys (content-hash.ts batchKey: "<deviceId>/<batchId>").
+ * A lone batch is named by its idempotency key, so Temporal itself
  * dedupes a re-post. A group is named by a hash of its exact set of batch ids: the same set
  * again is a true duplicate, while a different set never collides with it (naming a group by
  * its first batch alone would make a later group [A, C] look like a duplicate of [A, B] and
@@ -66,7 +68,7 @@ export class IngestClient {
    * group with batches that arrived at the same time). `bytes` = its JSON size.
    */
   startBatch(batch: DetectionBatchV1, bytes: number): Promise<StartResult> {
-    return this.groups.submit({ ...batch, batchId: batch.batchId.toLowerCase() }, batch.batchId.toLowerCase(), bytes);
+    return this.groups.submit({ ...batch, batchId: batch.batchId.toLowerCase() }, batchKey(batch.deviceId, batch.batchId), bytes);
   }
 
   private async startGroup(batches: DetectionBatchV1[], ids: string[]): Promise<StartResult> {

@@ -28,6 +28,8 @@ export interface IngestBatchResult {
   /** Batches newly stored by this run (others were already stored: duplicates or retries). */
   stored: number;
   duplicates: number;
+  /** Batches storage refused for good, each recorded in dead_letters with its reason. */
+  rejected: number;
   events: number;
   episodes: number;
   alertsSent: number;

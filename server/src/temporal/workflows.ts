@@ -8,8 +8,8 @@
  *    from the batch itself and keyed in the database;
  *  - no hot per-session history, no continue-as-new bookkeeping, no signal ordering, and any
  *    number of workers can process one session's batches in parallel (scale-out);
- *  - exactly-once is layered: a lone batch's workflow id is "batch-<batchId>", so Temporal
- *    rejects a re-post; the database's primary key on batchId catches everything else
+ *  - exactly-once is layered: a lone batch's workflow id is "batch-<deviceId>/<batchId>", so
+ *    Temporal rejects a re-post; the database's primary key on (device, batchId) catches everything else
  *    (groups, re-posts after Temporal's retention, activity retries);
  *  - under load the API groups the batches that arrive while a start is in flight into one
  *    workflow (group commit, ../temporal/group-commit.ts): Temporal's cost per batch falls
@@ -62,20 +62,24 @@ export async function ingestBatchWorkflow(input: IngestBatchInput): Promise<Inge
   let alertError: string | undefined;
   // Alerts are checked for batches this run found already stored too: a previous run may have
   // stored them and died before alerting. sendAlerts only sends what is not yet marked sent.
-  const alertIds = r.alertsConfigured ? r.results.filter((b) => b.episodes > 0 || !b.stored).map((b) => b.batchId) : [];
-  if (alertIds.length) {
+  const alertRefs = r.alertsConfigured
+    ? r.results.filter((b) => !b.rejected && (b.episodes > 0 || !b.stored)).map(({ deviceId, batchId }) => ({ deviceId, batchId }))
+    : [];
+  if (alertRefs.length) {
     try {
-      alertsSent = await alertActivities(input.policy).sendAlerts(alertIds);
+      alertsSent = await alertActivities(input.policy).sendAlerts(alertRefs);
     } catch (err) {
       alertError = (err as Error).message;
-      log.warn('alert webhook failed after retries', { batchIds: alertIds, error: alertError });
+      log.warn('alert webhook failed after retries', { batches: alertRefs, error: alertError });
     }
   }
+  // Rejected batches are in dead_letters (queryable by their device); the log is for operators.
   const rejected = r.results.filter((b) => b.rejected);
-  if (rejected.length) log.error('batches rejected by the database', { rejected });
+  if (rejected.length) log.error('batches rejected (recorded as dead letters)', { rejected });
   return {
     stored: r.results.filter((b) => b.stored).length,
     duplicates: r.results.filter((b) => !b.stored && !b.rejected).length,
+    rejected: rejected.length,
     events: r.results.reduce((a, b) => a + b.events, 0),
     episodes: r.results.reduce((a, b) => a + b.episodes, 0),
     alertsSent,

@@ -33,3 +33,6 @@ export function makeBatch(o: BatchOptions = {}): DetectionBatchV1 {
     ],
   };
 }
+
+/** Temporal workflow id of a batch started alone (server/src/temporal/client.ts batchWorkflowId). */
+export const workflowIdOf = (b: { deviceId: string; batchId: string }) => `batch-${b.deviceId}/${b.batchId.toLowerCase()}`;

@@ -134,7 +134,7 @@ export class Stack {
   async storedCounts(ids: string[]) {
     const rows = await this.query<{ batch_id: string; n: number; events: number }>(
       `SELECT b.batch_id::text, count(DISTINCT b.batch_id)::int AS n, count(e.idx)::int AS events
-       FROM batches b LEFT JOIN events e USING (batch_id) WHERE b.batch_id = ANY($1::uuid[]) GROUP BY 1`, [ids]);
+       FROM batches b LEFT JOIN events e USING (device_id, batch_id) WHERE b.batch_id = ANY($1::uuid[]) GROUP BY 1`, [ids]);
     return new Map(rows.map((r) => [r.batch_id, r]));
   }
 

@@ -92,7 +92,8 @@ export function registerClips(app: FastifyInstance, { config, db, ingest }: AppD
     );
     if (!r.rows.length) return sendError(reply, 404, 'unknown_clip', `no clip ${clipId}`);
     const events = await db.query(
-      `SELECT type, label, start_s AS "start", end_s AS "end", peak, mean FROM events WHERE batch_id = $1 ORDER BY idx`, [clipId.toLowerCase()]);
+      `SELECT type, label, start_s AS "start", end_s AS "end", peak, mean FROM events WHERE device_id = $2 AND batch_id = $1 ORDER BY idx`,
+      [clipId.toLowerCase(), r.rows[0].deviceId]);
     return { clip: r.rows[0], events: events.rows };
   });
 }

@@ -1,5 +1,7 @@
-import type { FastifyInstance } from 'fastify';
-import { validateBatch } from '../../../../web/src/protocol/index.js';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { validateBatch, type DetectionBatchV1 } from '../../../../web/src/protocol/index.js';
+import { admitBatch, type Admission } from '../../store/admission.js';
+import { contentHash } from '../../store/content-hash.js';
 import { TemporalUnavailableError } from '../../temporal/client.js';
 import type { AppDeps } from '../app.js';
 import { sendError } from '../errors.js';
@@ -8,10 +10,14 @@ import { sendError } from '../errors.js';
  * POST /api/v1/detections — one cryscope.batch/1 batch. Answers 202 only after Temporal has
  * durably accepted the batch's workflow; 503 + Retry-After when Temporal cannot be reached
  * (nothing was accepted, so the client's retry is safe: the batchId makes it idempotent).
- * The database is deliberately NOT on this path: a database outage delays storage (the
- * workflow retries) but does not refuse data.
+ *
+ * Before that, admission (store/admission.ts) checks the idempotency key (device, batchId):
+ * the same content again → 202 duplicate; other content → 409, nothing changed; a
+ * sessionStartedAt contradicting the session's → 409. Admission is one short statement; if
+ * the database cannot answer, the batch is accepted unchecked (a database outage delays
+ * storage but does not refuse data) and storage applies the same rules as dead letters.
  */
-export function registerDetections(app: FastifyInstance, { ingest }: AppDeps) {
+export function registerDetections(app: FastifyInstance, { ingest, db }: AppDeps) {
   app.post('/api/v1/detections', async (req, reply) => {
     const type = req.headers['content-type'] ?? '';
     if (!/^application\/(.+\+)?json\b/i.test(type)) {
@@ -26,9 +32,14 @@ export function registerDetections(app: FastifyInstance, { ingest }: AppDeps) {
     if (principal.admin || batch.deviceId !== principal.deviceId) {
       return sendError(reply, 403, 'forbidden', `this API key belongs to device "${principal.deviceId}" and cannot post batches for device "${batch.deviceId}"`);
     }
+    const admission = await admitBatch(db, batch, contentHash(batch));
+    if (admission.kind === 'unchecked') req.log.warn({ batchId: batch.batchId, error: admission.error }, 'admission unchecked: database unavailable');
+    const refused = refusal(reply, batch, admission);
+    if (refused) return refused;
     try {
       const started = await ingest.startBatch(batch, Number(req.headers['content-length']) || 2048);
-      return reply.code(202).send({ accepted: true, batchId: batch.batchId, workflowId: started.workflowId, duplicate: started.duplicate });
+      const duplicate = admission.kind === 'duplicate' || started.duplicate;
+      return reply.code(202).send({ accepted: true, batchId: batch.batchId, workflowId: started.workflowId, duplicate });
     } catch (err) {
       if (err instanceof TemporalUnavailableError) {
         reply.header('retry-after', '2');
@@ -37,4 +48,22 @@ export function registerDetections(app: FastifyInstance, { ingest }: AppDeps) {
       throw err;
     }
   });
+}
+
+/** The 4xx answer for an admission that refuses the batch, or null to go on. */
+function refusal(reply: FastifyReply, batch: DetectionBatchV1, admission: Admission) {
+  switch (admission.kind) {
+    case 'conflict':
+      return sendError(reply, 409, 'batch_conflict',
+        `batchId ${batch.batchId} was already received from device "${batch.deviceId}" with different content; nothing was changed. ` +
+        'A batchId names one batch: send changed data under a new batchId.');
+    case 'session_conflict':
+      return sendError(reply, 409, 'session_conflict',
+        `session "${batch.sessionId}" started at ${admission.knownStart}, but this batch says ${batch.sessionStartedAt}; nothing was changed. ` +
+        'Times in a session are measured from its one start: use a new sessionId for a new start.', { knownStart: admission.knownStart });
+    case 'invalid':
+      return sendError(reply, 400, 'invalid_batch', `the database cannot store this batch: ${admission.message}`);
+    default:
+      return null;
+  }
 }

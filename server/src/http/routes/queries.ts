@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { getSession, listSessions, sessionEpisodes, sessionEvents, stats } from '../../store/queries.js';
+import { deadLetters, getSession, listSessions, sessionEpisodes, sessionEvents, stats } from '../../store/queries.js';
 import type { AppDeps } from '../app.js';
 import { sendError } from '../errors.js';
 
@@ -41,6 +41,16 @@ export function registerQueries(app: FastifyInstance, { db }: AppDeps) {
     const offset = limit === null ? null : intParam(req, reply, 'offset', 0, 1_000_000);
     if (limit === null || offset === null) return reply;
     return { sessions: await listSessions(db, device, limit, offset) };
+  });
+
+  // A batch answered 202 that storage still refused (store/dead-letters.ts): the device can see it here.
+  app.get('/api/v1/dead-letters', async (req, reply) => {
+    const device = scope(req, reply, false);
+    if (device === undefined) return reply;
+    const limit = intParam(req, reply, 'limit', 100, 1000);
+    const offset = limit === null ? null : intParam(req, reply, 'offset', 0, 1_000_000);
+    if (limit === null || offset === null) return reply;
+    return { deadLetters: await deadLetters(db, device, limit, offset) };
   });
 
   // Every per-session endpoint answers 404 for a session this device has never sent.
