@@ -98,6 +98,43 @@ describe('faults: nothing lost, nothing duplicated', () => {
   });
 });
 
+describe('database down at admission (issue #15): accepted unchecked, then stored once or dead-lettered, never lost silently', () => {
+  it('conflicting copies accepted while the database was down: one is stored, the other is a dead letter its device can read', async () => {
+    const a = makeBatch({ sessionId: 'unchecked-1' });
+    const aOther = { ...a, windows: a.windows.slice(1) };
+    const c = makeBatch({ sessionId: 'unchecked-2', sessionStartedAt: '2026-03-01T10:00:00.000Z' });
+    const cOther = makeBatch({ sessionId: 'unchecked-2', t0: 10, sessionStartedAt: '2026-03-01T10:00:07.000Z' });
+    await stack.sql!.end();
+    stack.sql = null;
+    await stack.postgres!.stop('fast');
+    // Admission cannot ask the database: ingest does not depend on it, so all four are accepted.
+    for (const b of [a, aOther, c, cOther]) expect((await stack.post(b)).status).toBe(202);
+    await stack.postgres!.start();
+    const pg = await import('pg');
+    stack.sql = new pg.default.Pool({ connectionString: stack.postgres!.url, max: 2 });
+    let last: unknown;
+    const dead = await waitFor('two dead letters', async () => {
+      const r = await stack.get('/api/v1/dead-letters');
+      last = r.body;
+      return r.body.deadLetters?.length === 2 ? r.body.deadLetters : null;
+    }, 90_000, 250).catch((err) => { throw new Error(`${err.message}; last answer ${JSON.stringify(last)}; api log: ${stack.api.log.slice(-3000)}; worker log: ${stack.workers[0].log.slice(-3000)}`); });
+    expect(dead.map((d: any) => d.sessionId).sort()).toEqual(['unchecked-1', 'unchecked-2']);
+    expect(dead.find((d: any) => d.sessionId === 'unchecked-1').reason).toMatch(/already stored with different content/);
+    expect(dead.find((d: any) => d.sessionId === 'unchecked-2').reason).toMatch(/contradicts the stored start/);
+    // Another device does not see them.
+    expect((await stack.get('/api/v1/dead-letters', TOKENS['device-b'])).body.deadLetters).toEqual([]);
+    // Each session holds exactly one of its two copies, whole.
+    const rows = await stack.query<{ session_id: string; n: number }>(
+      `SELECT session_id, count(*)::int AS n FROM batches WHERE session_id IN ('unchecked-1', 'unchecked-2') GROUP BY 1 ORDER BY 1`);
+    expect(rows).toEqual([{ session_id: 'unchecked-1', n: 1 }, { session_id: 'unchecked-2', n: 1 }]);
+    // The client's corrected batch under a new id is stored.
+    const storedStart = (await stack.get('/api/v1/sessions/unchecked-2')).body.session.startedAt;
+    const corrected = makeBatch({ sessionId: 'unchecked-2', t0: 30, sessionStartedAt: storedStart });
+    expect((await stack.post(corrected)).status).toBe(202);
+    await stack.expectStoredExactlyOnce([corrected]);
+  });
+});
+
 describe('faults with local activities (CRYSCOPE_LOCAL_ACTIVITIES=1)', () => {
   it('worker killed mid local activity: the workflow task times out, a new worker re-runs it, stored once', async () => {
     // A second API process whose workflows store through a local activity.

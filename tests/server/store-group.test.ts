@@ -112,6 +112,33 @@ describe.each(['pglite', 'postgres'] as const)('%s', (kind) => {
       expect(g1).toEqual({ batch_count: 3, window_count: 12, event_count: 4, last_time_s: 22.475 });
     });
 
+    // What the API's admission refuses with 409 but could not check (database down at admission).
+    it('a key stored with other content, in or across groups, is rejected into dead_letters; the stored copy stays', async () => {
+      const h = makeBatch({ sessionId: 'dl-1' });
+      const hOther = { ...h, windows: h.windows.slice(2) };
+      const hRetry = { ...h, sentAt: '2030-01-01T00:00:00.000Z', batchId: h.batchId.toUpperCase() };
+      const r = await storeBatchGroup(grouped, [h, hOther, hRetry], opts);
+      expect(r.map((x) => [x.stored, x.rejected])).toEqual([[true, undefined], [false, expect.stringMatching(/already stored with different content/)], [false, undefined]]);
+      const later = await storeBatchGroup(grouped, [hOther], opts);
+      expect(later[0].rejected).toMatch(/different content/);
+      const rows = (await grouped.query<{ window_count: number }>(`SELECT window_count FROM batches WHERE session_id = 'dl-1'`)).rows;
+      expect(rows).toEqual([{ window_count: 4 }]);
+      expect((await grouped.query(`SELECT reason FROM dead_letters WHERE session_id = 'dl-1'`)).rows).toHaveLength(1);
+    });
+
+    it('a batch contradicting its stored session start is rejected into dead_letters; the same instant written otherwise is not', async () => {
+      const first = makeBatch({ sessionId: 'dl-2', sessionStartedAt: '2026-03-01T10:00:00.000Z' });
+      const sameInstant = makeBatch({ sessionId: 'dl-2', t0: 10, sessionStartedAt: '2026-03-01T12:00:00+02:00' });
+      const other = makeBatch({ sessionId: 'dl-2', t0: 20, sessionStartedAt: '2026-03-01T10:00:01.000Z' });
+      const r = await storeBatchGroup(grouped, [first, sameInstant, other], opts);
+      expect(r.map((x) => x.stored)).toEqual([true, true, false]);
+      expect(r[2].rejected).toMatch(/contradicts the stored start 2026-03-01T10:00:00.000Z/);
+      const [s] = (await grouped.query<{ batch_count: number }>(`SELECT batch_count FROM sessions WHERE session_id = 'dl-2'`)).rows;
+      expect(s.batch_count).toBe(2);
+      const dead = (await grouped.query<{ batch_id: string }>(`SELECT batch_id::text FROM dead_letters WHERE session_id = 'dl-2'`)).rows;
+      expect(dead).toEqual([{ batch_id: other.batchId }]);
+    });
+
     it('an empty group is a no-op', async () => {
       expect(await storeBatchGroup(grouped, [], opts)).toEqual([]);
     });
@@ -134,7 +161,12 @@ describe.each(['pglite', 'postgres'] as const)('%s', (kind) => {
       const again = await acts.storeBatches([good1, bad, good2], 'browser');
       expect(again.results.map((r) => [r.stored, Boolean(r.rejected)])).toEqual([[false, false], [false, true], [false, false]]);
       const { rows } = await grouped.query<{ n: number }>(`SELECT count(*)::int AS n FROM batches WHERE session_id IN ('fb-1', 'fb-2')`);
-      expect(rows[0].n).toBe(2);
+      expect(rows[0].n).toBe(2);      // Not only a log line: a dead letter with the reason, once however often it is retried.
+      const dead = await grouped.query<{ batch_id: string; reason: string; batch: string }>(`SELECT batch_id::text, reason, batch FROM dead_letters WHERE session_id = 'fb-1'`);
+      expect(dead.rows).toHaveLength(1);
+      expect(dead.rows[0]).toMatchObject({ batch_id: bad.batchId });
+      expect(dead.rows[0].reason).toMatch(/SQLSTATE 23514.*check constraint/);
+      expect(JSON.parse(dead.rows[0].batch)).toEqual(bad);
     });
 
     it('stores a clean group in one go and reports per batch', async () => {

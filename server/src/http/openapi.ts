@@ -14,6 +14,7 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'Missing or unknown API key',
   403: 'The key may not act for this device',
   404: 'Unknown session/clip, or the feature is disabled',
+  409: 'batch_conflict: this device already sent this batchId with different content; session_conflict: the session is recorded with another sessionStartedAt (details.knownStart). Nothing was changed; do not retry unchanged',
   413: 'Body larger than the limit',
   415: 'Wrong Content-Type or unreadable audio',
   422: 'Clip shorter than 5 s or longer than 15 s',
@@ -32,7 +33,9 @@ export function openApiDocument(config: ServerConfig) {
       title: 'cryscope ingest API',
       version: '1.0.0',
       description: 'Stores detection results (never audio) from cryscope clients through Temporal workflows. ' +
-        `Batches are idempotent by batchId. Body limit ${LIMITS.maxBatchBytes} bytes.`,
+        'Batches are idempotent per device by (deviceId, batchId): the same content again is a duplicate (202, duplicate: true), ' +
+        'other content under the same key is refused 409. Every batch answered 202 is stored exactly once, or listed at ' +
+        `/api/v1/dead-letters with the reason. Body limit ${LIMITS.maxBatchBytes} bytes.`,
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Per-device API key configured on the server (X-API-Key header also accepted)' } },
@@ -45,8 +48,8 @@ export function openApiDocument(config: ServerConfig) {
           summary: 'Submit a detection batch (cryscope.batch/1)',
           requestBody: { required: true, ...json({ $ref: '#/components/schemas/Batch' }) },
           responses: {
-            '202': { description: 'Accepted by Temporal (stored asynchronously, exactly once)', ...json({ type: 'object', properties: { accepted: { const: true }, batchId: { type: 'string' }, workflowId: { type: 'string' }, duplicate: { type: 'boolean' } } }) },
-            ...errors(400, 401, 403, 413, 415, 503),
+            '202': { description: 'Accepted by Temporal (stored asynchronously, exactly once; duplicate: this device sent the same content under this batchId before)', ...json({ type: 'object', properties: { accepted: { const: true }, batchId: { type: 'string' }, workflowId: { type: 'string' }, duplicate: { type: 'boolean' } } }) },
+            ...errors(400, 401, 403, 409, 413, 415, 503),
           },
         },
       },
@@ -63,6 +66,7 @@ export function openApiDocument(config: ServerConfig) {
       '/api/v1/sessions/{sessionId}': { get: { summary: 'One session', parameters: [sessionParam, deviceParam], responses: { '200': { description: '{ session }' }, ...errors(400, 401, 403, 404) } } },
       '/api/v1/sessions/{sessionId}/events': { get: { summary: "A session's onset/offset events", parameters: [sessionParam, deviceParam], responses: { '200': { description: '{ events: [...] }' }, ...errors(400, 401, 403, 404) } } },
       '/api/v1/sessions/{sessionId}/episodes': { get: { summary: `A session's episodes (cry/scream lasting >= ${config.episodeMinSeconds} s)`, parameters: [sessionParam, deviceParam], responses: { '200': { description: '{ episodes: [...] }' }, ...errors(400, 401, 403, 404) } } },
+      '/api/v1/dead-letters': { get: { summary: 'Batches answered 202 that storage refused for good (only when admission could not check them), newest first, with the reason', parameters: [deviceParam, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 1000, default: 100 } }, { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } }], responses: { '200': { description: '{ deadLetters: [{ deviceId, batchId, sessionId, reason, rejectedAt }] }' }, ...errors(400, 401, 403) } } },
       '/api/v1/stats': { get: { summary: 'Per session and UTC day: count and total seconds of cry/scream, and of episodes', parameters: [deviceParam, { name: 'sessionId', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: '{ stats: [...] }' }, ...errors(400, 401, 403, 404) } } },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'alive' } } } },
       '/readyz': { get: { summary: 'Readiness: Temporal and database reachable', security: [], responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },

@@ -10,7 +10,7 @@ import { clipWorkflowId } from './shared.js';
 import { batchKey } from '../store/content-hash.js';
 
 /**
- * Workflow id of a group of batch keys (content-hash.ts batchKey: "<deviceId>/<batchId>").
+ * Workflow id of a group of batch ids ("<deviceId>/<batchId>@<content hash prefix>", see startBatch).
  * A lone batch is named by its idempotency key, so Temporal itself
  * dedupes a re-post. A group is named by a hash of its exact set of batch ids: the same set
  * again is a true duplicate, while a different set never collides with it (naming a group by
@@ -65,10 +65,15 @@ export class IngestClient {
 
   /**
    * Resolves once Temporal has durably accepted a workflow carrying this batch (alone, or in a
-   * group with batches that arrived at the same time). `bytes` = its JSON size.
+   * group with batches that arrived at the same time). `bytes` = its JSON size; `hash` = its
+   * contentHash. The id names the content too: an identical re-post is deduplicated by
+   * Temporal, while other content under the same key (only possible when admission could not
+   * check it) still travels to storage, which records it as a dead letter — joining the
+   * first copy's workflow would drop it silently.
    */
-  startBatch(batch: DetectionBatchV1, bytes: number): Promise<StartResult> {
-    return this.groups.submit({ ...batch, batchId: batch.batchId.toLowerCase() }, batchKey(batch.deviceId, batch.batchId), bytes);
+  startBatch(batch: DetectionBatchV1, bytes: number, hash: string): Promise<StartResult> {
+    const id = `${batchKey(batch.deviceId, batch.batchId)}@${hash.slice(0, 16)}`;
+    return this.groups.submit({ ...batch, batchId: batch.batchId.toLowerCase() }, id, bytes);
   }
 
   private async startGroup(batches: DetectionBatchV1[], ids: string[]): Promise<StartResult> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchEvent, DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import { contentHash } from '../../../server/src/store/content-hash.js';
 
 export interface BatchOptions {
   deviceId?: string;
@@ -34,5 +35,5 @@ export function makeBatch(o: BatchOptions = {}): DetectionBatchV1 {
   };
 }
 
-/** Temporal workflow id of a batch started alone (server/src/temporal/client.ts batchWorkflowId). */
-export const workflowIdOf = (b: { deviceId: string; batchId: string }) => `batch-${b.deviceId}/${b.batchId.toLowerCase()}`;
+/** Temporal workflow id of a batch started alone (server/src/temporal/client.ts startBatch, batchWorkflowId). */
+export const workflowIdOf = (b: DetectionBatchV1) => `batch-${b.deviceId}/${b.batchId.toLowerCase()}@${contentHash(b).slice(0, 16)}`;

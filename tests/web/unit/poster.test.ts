@@ -76,6 +76,21 @@ describe('ResultPoster', () => {
     expect(await b.store.count()).toBe(1);
   });
 
+  it('a 409 conflict (batchId re-used with other content, or a contradicting session start) is final: reported, dropped, never retried; later batches still go', async () => {
+    const { poster, calls, store, advance } = setup([409, 202]);
+    poster.addWindow(win(0));
+    const s = await poster.flush();
+    expect(s.state).toBe('rejected');
+    expect(s.error).toMatch(/HTTP 409/);
+    expect(await store.count()).toBe(0);
+    advance(120_000);
+    poster.addWindow(win(1));
+    await poster.flush();
+    expect(calls).toHaveLength(2);
+    expect(calls[1].body.batchId).not.toBe(calls[0].body.batchId);
+    expect(await store.count()).toBe(0);
+  });
+
   it('keeps batches in IndexedDB while offline and sends them, in order, from a new session', async () => {
     const idb = new IDBFactory();
     const store1 = new IndexedDbBatchStore('outbox-test', idb);

@@ -32,12 +32,13 @@ export function registerDetections(app: FastifyInstance, { ingest, db }: AppDeps
     if (principal.admin || batch.deviceId !== principal.deviceId) {
       return sendError(reply, 403, 'forbidden', `this API key belongs to device "${principal.deviceId}" and cannot post batches for device "${batch.deviceId}"`);
     }
-    const admission = await admitBatch(db, batch, contentHash(batch));
+    const hash = contentHash(batch);
+    const admission = await admitBatch(db, batch, hash);
     if (admission.kind === 'unchecked') req.log.warn({ batchId: batch.batchId, error: admission.error }, 'admission unchecked: database unavailable');
     const refused = refusal(reply, batch, admission);
     if (refused) return refused;
     try {
-      const started = await ingest.startBatch(batch, Number(req.headers['content-length']) || 2048);
+      const started = await ingest.startBatch(batch, Number(req.headers['content-length']) || 2048, hash);
       const duplicate = admission.kind === 'duplicate' || started.duplicate;
       return reply.code(202).send({ accepted: true, batchId: batch.batchId, workflowId: started.workflowId, duplicate });
     } catch (err) {

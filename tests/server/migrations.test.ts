@@ -1,0 +1,86 @@
+// Migration 003 (issue #15) on a database that already holds data from 001-002, as an existing
+// demo database does: on embedded PGlite and on a real PostgreSQL, the same SQL.
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Db } from '../../server/src/db/adapter.js';
+import { MIGRATIONS_DIR, migrate, splitSql } from '../../server/src/db/migrate.js';
+import { openPglite } from '../../server/src/db/pglite.js';
+import { openPostgres } from '../../server/src/db/postgres.js';
+import { PostgresServer } from '../../server/src/devstack/postgres.js';
+import { storeBatchGroup } from '../../server/src/store/batch-group.js';
+import { makeBatch } from './helpers/batches.js';
+
+const LEGACY = '11111111-2222-4333-8444-555555555555';
+
+describe('splitSql', () => {
+  it('keeps a dollar-quoted function body, with its own ";\\n", as one statement', () => {
+    const sql = "CREATE TABLE t (a int);\n-- note\nCREATE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$\nBEGIN\n  RETURN 1;\nEND\n$$;\nSELECT 1;\n";
+    const parts = splitSql(sql);
+    expect(parts).toHaveLength(3);
+    expect(parts[1]).toMatch(/^CREATE FUNCTION[\s\S]*RETURN 1;\nEND\n\$\$$/);
+  });
+});
+
+describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data from 001-002', (kind) => {
+  let db: Db;
+  const cleanup: (() => Promise<void>)[] = [];
+  beforeAll(async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'cryscope-mig-'));
+    cleanup.push(async () => rmSync(tmp, { recursive: true, force: true }));
+    if (kind === 'pglite') db = await openPglite(join(tmp, 'db'));
+    else {
+      const pg = new PostgresServer();
+      await pg.init();
+      cleanup.unshift(() => pg.destroy());
+      db = openPostgres(pg.url, 4);
+    }
+    cleanup.unshift(() => db.close());
+    // The schema as it was before this change: only 001 and 002.
+    const old = join(tmp, 'old-migrations');
+    for (const f of ['001_init.sql', '002_clips.sql']) cpSync(join(MIGRATIONS_DIR, f), join(old, f));
+    expect(await migrate(db, old)).toEqual([1, 2]);
+    await db.query(`INSERT INTO sessions (device_id, session_id, started_at, batch_count) VALUES ('device-a', 'old-1', '2026-01-01T00:00:00Z', 1)`);
+    await db.query(`INSERT INTO batches (batch_id, device_id, session_id, sent_at, stored_by, models, windows, window_count, event_count)
+                    VALUES ($1, 'device-a', 'old-1', now(), 'old-worker', '{}', '[]', 0, 1)`, [LEGACY]);
+    await db.query(`INSERT INTO events (batch_id, idx, device_id, session_id, type, label, start_s, end_s, peak) VALUES ($1, 0, 'device-a', 'old-1', 'offset', 'cry', 1, 9, 0.9)`, [LEGACY]);
+    await db.query(`INSERT INTO episodes (device_id, session_id, label, start_s, end_s, duration_s, peak, day, started_at, batch_id)
+                    VALUES ('device-a', 'old-1', 'cry', 1, 9, 8, 0.9, '2026-01-01', '2026-01-01T00:00:01Z', $1)`, [LEGACY]);
+  });
+  afterAll(async () => {
+    for (const c of cleanup) await c();
+  });
+
+  it('applies 003 once, keeping every row and back-filling keys and session starts', async () => {
+    expect(await migrate(db)).toEqual([3]);
+    expect(await migrate(db)).toEqual([]);
+    const count = async (t: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n;
+    expect([await count('batches'), await count('events'), await count('episodes')]).toEqual([1, 1, 1]);
+    expect((await db.query(`SELECT device_id, batch_id::text, content_hash, session_id FROM batch_keys`)).rows)
+      .toEqual([{ device_id: 'device-a', batch_id: LEGACY, content_hash: null, session_id: 'old-1' }]);
+    expect((await db.query(`SELECT device_id, session_id FROM session_starts`)).rows).toEqual([{ device_id: 'device-a', session_id: 'old-1' }]);
+    // The new key: (device, batchId).
+    const pk = await db.query<{ cols: string }>(
+      `SELECT string_agg(a.attname, ',' ORDER BY array_position(c.conkey, a.attnum)) AS cols FROM pg_constraint c
+       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
+       WHERE c.conrelid = 'batches'::regclass AND c.contype = 'p'`);
+    expect(pk.rows[0].cols).toBe('device_id,batch_id');
+  });
+
+  it('a legacy key (no content hash) re-posted counts as a duplicate; another device may use the same id', async () => {
+    const admit = async (device: string, start = '2026-01-01T00:00:00Z', session = 'old-1') =>
+      (await db.query<{ a: string }>('SELECT admit_batch($1, $2, $3, $4, $5) AS a', [device, LEGACY, 'f'.repeat(64), session, start])).rows[0].a;
+    expect(await admit('device-a')).toBe('duplicate');
+    expect(await admit('device-b', '2026-05-05T00:00:00Z', 'b-1')).toBe('new');
+    const legacyAgain = { ...makeBatch({ sessionId: 'old-1', sessionStartedAt: '2026-01-01T00:00:00.000Z' }), batchId: LEGACY };
+    expect(await storeBatchGroup(db, [legacyAgain], { episodeMinSeconds: 3, storedBy: 'w' })).toEqual([{ stored: false, events: 0, episodes: 0 }]);
+  });
+
+  it('a back-filled session start refuses a contradicting one, changing nothing', async () => {
+    const before = (await db.query('SELECT count(*)::int AS n FROM batch_keys')).rows;
+    await expect(db.query('SELECT admit_batch($1, $2, $3, $4, $5)', ['device-a', '99999999-2222-4333-8444-555555555555', 'a'.repeat(64), 'old-1', '2026-01-01T00:00:01Z']))
+      .rejects.toMatchObject({ code: 'CS409' });
+    expect((await db.query('SELECT count(*)::int AS n FROM batch_keys')).rows).toEqual(before);
+  });
+});
