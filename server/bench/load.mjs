@@ -101,8 +101,9 @@ try {
 
   // Profiling probe: while the load runs, time GET /healthz (same API process and event loop,
   // no Temporal, no database) every 50 ms. Its latency is the API's own share; the rest of a
-  // POST's latency is waiting for Temporal to accept the workflow start (the database is not
-  // on the ingest path; it only competes for CPU through the worker).
+  // POST's latency is waiting for Temporal to accept the workflow start (the database answers
+  // only the one admission statement on the ingest path and otherwise competes for CPU through
+  // the worker).
   const probe = [];
   let probing = true;
   const probeLoop = (async () => {
@@ -148,7 +149,7 @@ try {
     // each accepted batch has exactly its 2 events, and sessions' counters match the rows.
     const perBatch = (await client.query(
       `SELECT count(*) FILTER (WHERE n <> 2) AS wrong FROM (SELECT b.batch_id, count(e.idx) AS n FROM batches b
-       LEFT JOIN events e USING (batch_id) WHERE b.batch_id = ANY($1::uuid[]) GROUP BY 1) x`, [ids])).rows[0].wrong;
+       LEFT JOIN events e USING (device_id, batch_id) WHERE b.batch_id = ANY($1::uuid[]) GROUP BY 1) x`, [ids])).rows[0].wrong;
     const total = Number((await client.query('SELECT count(*) FROM batches')).rows[0].count);
     const counted = Number((await client.query('SELECT sum(batch_count) AS n FROM sessions')).rows[0].n);
     await client.end();
