@@ -7,6 +7,7 @@ import { deriveEpisodes } from '../../server/src/store/episodes.js';
 import { readClipHeader } from '../../server/src/clips/audio-header.js';
 import { GroupCommitter } from '../../server/src/temporal/group-commit.js';
 import { batchWorkflowId } from '../../server/src/temporal/client.js';
+import { schemaProblems } from '../../server/src/http/batch-schema.js';
 import { makeBatch } from './helpers/batches.js';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -98,6 +99,18 @@ describe('validateBatch (cryscope.batch/1)', () => {
       expect(v).toMatchObject({ ok: true });
       expect(schema).toBe(true);
     }
+  });
+
+  it('the server enforces the published JSON Schema (compiled with Ajv) and names the field', () => {
+    expect(schemaProblems(makeBatch())).toEqual([]);
+    const b: any = makeBatch();
+    b.sentAt = '2026-01-01T00:00:00+23:59';
+    b.models.core = 'v\u0000';
+    expect(schemaProblems(b).map((p) => p.path)).toEqual(['/sentAt', '/models/core']);
+    // No coercion: a numeric string stays a string and is refused.
+    const c: any = makeBatch();
+    c.windows[0].start = '0.5';
+    expect(schemaProblems(c).map((p) => p.path)).toContain('/windows/0/start');
   });
 
   it('rejects non-objects with a message', () => {

@@ -4,8 +4,9 @@ import { BATCH_SCHEMA_V1, EVENT_LABELS, LIMITS } from './limits.js';
  * JSON Schema (draft-07) of cryscope.batch/1. Structural rules only; rules that JSON Schema
  * cannot express (end >= start, offset needs end, onset has no end, days that exist in their
  * month) are checked by
- * validateBatch(), which also applies every rule here. The server uses this schema for
- * its OpenAPI document and request validation, so both sides enforce one definition.
+ * validateBatch(), which also applies every rule here. The server publishes this schema in
+ * its OpenAPI document and enforces it, compiled with Ajv, on every request in addition to
+ * validateBatch (server/src/http/batch-schema.ts), so both sides enforce one definition.
  */
 const prob = { type: 'number', minimum: 0, maximum: 1 } as const;
 const probs3 = { type: 'array', items: prob, minItems: 3, maxItems: 3 } as const;

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { validateBatch, type DetectionBatchV1 } from '../../../../web/src/protocol/index.js';
 import { admitBatch, type Admission } from '../../store/admission.js';
+import { schemaProblems } from '../batch-schema.js';
 import { contentHash } from '../../store/content-hash.js';
 import { TemporalUnavailableError } from '../../temporal/client.js';
 import type { AppDeps } from '../app.js';
@@ -23,9 +24,11 @@ export function registerDetections(app: FastifyInstance, { ingest, db }: AppDeps
     if (!/^application\/(.+\+)?json\b/i.test(type)) {
       return sendError(reply, 415, 'unsupported_media_type', `send the batch as application/json (got "${type || 'no Content-Type'}")`);
     }
+    // validateBatch (human messages, cross-field rules) and the published JSON Schema both apply.
     const v = validateBatch(req.body);
-    if (!v.ok) {
-      return sendError(reply, 400, 'invalid_batch', `the batch does not match cryscope.batch/1: ${v.errors[0].path || '/'} ${v.errors[0].message}`, v.errors);
+    const problems = v.ok ? schemaProblems(req.body) : v.errors;
+    if (!v.ok || problems.length) {
+      return sendError(reply, 400, 'invalid_batch', `the batch does not match cryscope.batch/1: ${problems[0].path || '/'} ${problems[0].message}`, problems);
     }
     const batch = v.value;
     const principal = req.principal!;

@@ -34,24 +34,20 @@ function scope(req: FastifyRequest, reply: FastifyReply, requireDevice: boolean)
 }
 
 export function registerQueries(app: FastifyInstance, { db }: AppDeps) {
-  app.get('/api/v1/sessions', async (req, reply) => {
-    const device = scope(req, reply, false);
-    if (device === undefined) return reply;
-    const limit = intParam(req, reply, 'limit', 100, 1000);
-    const offset = limit === null ? null : intParam(req, reply, 'offset', 0, 1_000_000);
-    if (limit === null || offset === null) return reply;
-    return { sessions: await listSessions(db, device, limit, offset) };
-  });
+  /** A paged list of the device's rows (all devices for an admin key without ?deviceId=). */
+  const pagedList = (key: string, list: (device: string | null, limit: number, offset: number) => Promise<unknown[]>) =>
+    async (req: FastifyRequest, reply: FastifyReply) => {
+      const device = scope(req, reply, false);
+      if (device === undefined) return reply;
+      const limit = intParam(req, reply, 'limit', 100, 1000);
+      const offset = limit === null ? null : intParam(req, reply, 'offset', 0, 1_000_000);
+      if (limit === null || offset === null) return reply;
+      return { [key]: await list(device, limit, offset) };
+    };
 
+  app.get('/api/v1/sessions', pagedList('sessions', (device, limit, offset) => listSessions(db, device, limit, offset)));
   // A batch answered 202 that storage still refused (store/dead-letters.ts): the device can see it here.
-  app.get('/api/v1/dead-letters', async (req, reply) => {
-    const device = scope(req, reply, false);
-    if (device === undefined) return reply;
-    const limit = intParam(req, reply, 'limit', 100, 1000);
-    const offset = limit === null ? null : intParam(req, reply, 'offset', 0, 1_000_000);
-    if (limit === null || offset === null) return reply;
-    return { deadLetters: await deadLetters(db, device, limit, offset) };
-  });
+  app.get('/api/v1/dead-letters', pagedList('deadLetters', (device, limit, offset) => deadLetters(db, device, limit, offset)));
 
   // Every per-session endpoint answers 404 for a session this device has never sent.
   const withSession = (handler: (device: string, sessionId: string, req: FastifyRequest, reply: FastifyReply) => Promise<unknown>) =>
