@@ -46,6 +46,8 @@ const ROUTES: [string, string][] = [
   ['POST', '/api/v1/clips?sessionId=s1'],
   ['GET', `/api/v1/clips/${CLIP}`],
   ['GET', '/api/v1/sessions'],
+  ['HEAD', '/api/v1/sessions'],
+  ['GET', '/api/v1/dead-letters'],
   ['GET', '/api/v1/sessions/s1'],
   ['GET', '/api/v1/sessions/s1/events'],
   ['GET', '/api/v1/sessions/s1/episodes'],
