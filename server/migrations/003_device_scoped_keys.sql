@@ -55,14 +55,15 @@ CREATE TABLE dead_letters (
   PRIMARY KEY (device_id, batch_id)
 );
 
--- Admission of one batch, atomically in one statement (the API calls it before answering 202):
--- 'new' (key and session start recorded), 'duplicate' (same key, same content), 'conflict'
--- (same key, other content; nothing changed). A session start that contradicts the recorded
--- one raises SQLSTATE CS409 so the key insert is rolled back too (nothing changed).
--- Concurrent admissions of one key serialise on its primary key; in READ COMMITTED each
--- statement below sees what the other committed.
+-- Admission of one batch (the API calls it for each batch of a group, in one statement, before
+-- answering 202): 'new' (key and session start recorded), 'duplicate' (same key, same
+-- content), 'conflict' (same key, other content; nothing changed), or 'session_conflict:<start>'
+-- (the session is recorded with another start; the key insert is undone: nothing changed).
+-- Concurrent admissions of one key serialise on its primary key; the function is VOLATILE, so
+-- each statement below sees what other transactions committed and what earlier calls in the
+-- same statement wrote.
 CREATE FUNCTION admit_batch(p_device text, p_batch uuid, p_hash text, p_session text, p_started timestamptz)
-RETURNS text LANGUAGE plpgsql AS $$
+RETURNS text LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
   known_hash text;
   known_start timestamptz;
@@ -79,8 +80,8 @@ BEGIN
     ON CONFLICT (device_id, session_id) DO NOTHING;
   SELECT started_at INTO known_start FROM session_starts WHERE device_id = p_device AND session_id = p_session;
   IF known_start <> p_started THEN
-    RAISE EXCEPTION USING ERRCODE = 'CS409',
-      MESSAGE = to_char(known_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
+    DELETE FROM batch_keys WHERE device_id = p_device AND batch_id = p_batch;
+    RETURN 'session_conflict:' || to_char(known_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"');
   END IF;
   RETURN 'new';
 END

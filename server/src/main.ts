@@ -10,6 +10,7 @@ import { loadConfig } from './config.js';
 import { openDatabase } from './db/open.js';
 import { buildApp } from './http/app.js';
 import { IngestClient } from './temporal/client.js';
+import { admitBatches } from './store/admission.js';
 import { createWorker } from './temporal/worker.js';
 
 type Role = 'all' | 'api' | 'worker';
@@ -44,7 +45,7 @@ async function main() {
   }
   if (role !== 'worker') {
     if (Object.keys(config.apiKeys).length === 0) console.warn('warning: no API keys configured (CRYSCOPE_API_KEYS); every POST will be refused');
-    const ingest = new IngestClient(config);
+    const ingest = new IngestClient(config, (items) => admitBatches(db, items));
     const app = await buildApp({ config, db, ingest });
     await app.listen({ host: config.host, port: config.port });
     const addr = app.server.address();

@@ -10,6 +10,7 @@ import { openPglite } from '../../server/src/db/pglite.js';
 import { openPostgres } from '../../server/src/db/postgres.js';
 import { PostgresServer } from '../../server/src/devstack/postgres.js';
 import { storeBatchGroup } from '../../server/src/store/batch-group.js';
+import { admitBatches } from '../../server/src/store/admission.js';
 import { makeBatch } from './helpers/batches.js';
 
 const LEGACY = '11111111-2222-4333-8444-555555555555';
@@ -79,8 +80,27 @@ describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data 
 
   it('a back-filled session start refuses a contradicting one, changing nothing', async () => {
     const before = (await db.query('SELECT count(*)::int AS n FROM batch_keys')).rows;
-    await expect(db.query('SELECT admit_batch($1, $2, $3, $4, $5)', ['device-a', '99999999-2222-4333-8444-555555555555', 'a'.repeat(64), 'old-1', '2026-01-01T00:00:01Z']))
-      .rejects.toMatchObject({ code: 'CS409' });
+    const r = await db.query<{ a: string }>('SELECT admit_batch($1, $2, $3, $4, $5) AS a', ['device-a', '99999999-2222-4333-8444-555555555555', 'a'.repeat(64), 'old-1', '2026-01-01T00:00:01Z']);
+    expect(r.rows[0].a).toBe('session_conflict:2026-01-01T00:00:00.000000Z');
     expect((await db.query('SELECT count(*)::int AS n FROM batch_keys')).rows).toEqual(before);
+  });
+
+  it('admits a group in one statement with the same answers as one by one: first of a key wins, a new session takes its first start', async () => {
+    const mk = (o: Parameters<typeof makeBatch>[0], batchId?: string) => { const b = makeBatch(o); return batchId ? { ...b, batchId } : b; };
+    const k = '22222222-2222-4333-8444-555555555555';
+    const items = [
+      { batch: mk({ sessionId: 'grp-1', sessionStartedAt: '2026-02-01T00:00:00.000Z' }, k), hash: 'h1' },
+      { batch: mk({ sessionId: 'grp-1', sessionStartedAt: '2026-02-01T00:00:00.000Z' }, k.toUpperCase()), hash: 'h2' },
+      { batch: mk({ sessionId: 'grp-1', sessionStartedAt: '2026-02-01T01:00:00+01:00' }), hash: 'h3' },
+      { batch: mk({ sessionId: 'grp-1', sessionStartedAt: '2026-02-01T00:00:09.000Z' }), hash: 'h4' },
+      { batch: { ...mk({ sessionId: 'old-1', sessionStartedAt: '2026-01-01T00:00:00.000Z' }), batchId: LEGACY }, hash: 'h5' },
+    ];
+    const answers = await admitBatches(db, items);
+    expect(answers.map((a) => a.kind)).toEqual(['new', 'conflict', 'new', 'session_conflict', 'duplicate']);
+    expect(answers[3]).toEqual({ kind: 'session_conflict', knownStart: '2026-02-01T00:00:00.000000Z' });
+    // Again: what was admitted is now a duplicate; nothing refused was recorded.
+    expect((await admitBatches(db, items)).map((a) => a.kind)).toEqual(['duplicate', 'conflict', 'duplicate', 'session_conflict', 'duplicate']);
+    const keys = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM batch_keys WHERE session_id = 'grp-1'`);
+    expect(keys.rows[0].n).toBe(2);
   });
 });

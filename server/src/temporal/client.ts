@@ -8,6 +8,7 @@ import type { IngestPolicy } from './shared.js';
 import { createHash } from 'node:crypto';
 import { clipWorkflowId } from './shared.js';
 import { batchKey } from '../store/content-hash.js';
+import { refuses, type Admission, type AdmissionItem } from '../store/admission.js';
 
 /**
  * Workflow id of a group of batch ids ("<deviceId>/<batchId>@<content hash prefix>", see startBatch).
@@ -22,6 +23,17 @@ export function batchWorkflowId(batchIds: string[]): string {
   const h = createHash('sha256').update([...batchIds].map((id) => id.toLowerCase()).sort().join(',')).digest('hex').slice(0, 32);
   return `batches-${h}-n${batchIds.length}`;
 }
+
+/** What the group commit resolves every request of a group with: each item's admission, and the start. */
+interface GroupStart {
+  ids: string[];
+  admissions: Admission[];
+  /** The workflow carrying the group's admitted batches; absent when admission refused them all. */
+  started?: StartResult;
+}
+
+/** Admission of a group of batches, one answer per item (store/admission.ts admitBatches). */
+export type AdmitFn = (items: AdmissionItem[]) => Promise<Admission[]>;
 
 /** Raised when Temporal cannot be reached; the API maps it to 503 + Retry-After. */
 export class TemporalUnavailableError extends Error {}
@@ -44,9 +56,10 @@ export class IngestClient {
   readonly connection: Connection;
   readonly client: Client;
   private readonly policy: IngestPolicy;
-  readonly groups: GroupCommitter<DetectionBatchV1, StartResult>;
+  readonly groups: GroupCommitter<AdmissionItem, GroupStart>;
 
-  constructor(private readonly config: ServerConfig) {
+  /** `admit` decides each batch's admission before its workflow starts (see startBatch). */
+  constructor(private readonly config: ServerConfig, private readonly admit: AdmitFn) {
     this.connection = Connection.lazy({
       address: config.temporalAddress,
       connectTimeout: '2s',
@@ -71,19 +84,30 @@ export class IngestClient {
    * check it) still travels to storage, which records it as a dead letter — joining the
    * first copy's workflow would drop it silently.
    */
-  startBatch(batch: DetectionBatchV1, bytes: number, hash: string): Promise<StartResult> {
+  async startBatch(batch: DetectionBatchV1, bytes: number, hash: string): Promise<{ admission: Admission; started?: StartResult }> {
     const id = `${batchKey(batch.deviceId, batch.batchId)}@${hash.slice(0, 16)}`;
-    return this.groups.submit({ ...batch, batchId: batch.batchId.toLowerCase() }, id, bytes);
+    const group = await this.groups.submit({ batch: { ...batch, batchId: batch.batchId.toLowerCase() }, hash }, id, bytes);
+    const admission = group.admissions[group.ids.indexOf(id)];
+    return { admission, started: refuses(admission) ? undefined : group.started };
   }
 
-  private async startGroup(batches: DetectionBatchV1[], ids: string[]): Promise<StartResult> {
+  /**
+   * Admission first, for the whole group in one statement (so under load it costs one
+   * statement per group, not per batch), then one workflow for the batches it admitted.
+   */
+  private async startGroup(items: AdmissionItem[], ids: string[]): Promise<GroupStart> {
+    const admissions = await this.admit(items);
+    const admitted = items.filter((_, i) => !refuses(admissions[i]));
+    if (!admitted.length) return { ids, admissions };
+    const admittedIds = ids.filter((_, i) => !refuses(admissions[i]));
+    const batches = admitted.map((item) => item.batch);
     const memo = {
-      batches: ids.length,
+      batches: admittedIds.length,
       devices: [...new Set(batches.map((b) => b.deviceId))].slice(0, 20),
       sessions: [...new Set(batches.map((b) => b.sessionId))].slice(0, 20),
     };
-    const r = await this.start(batchWorkflowId(ids), 'ingestBatchWorkflow', [{ batches, policy: this.policy, source: 'browser' }], memo);
-    return { ...r, groupSize: ids.length };
+    const r = await this.start(batchWorkflowId(admittedIds), 'ingestBatchWorkflow', [{ batches, policy: this.policy, source: 'browser' }], memo);
+    return { ids, admissions, started: { ...r, groupSize: admittedIds.length } };
   }
 
   async startClip(clipId: string, deviceId: string, sessionId: string): Promise<StartResult> {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { validateBatch, type DetectionBatchV1 } from '../../../../web/src/protocol/index.js';
-import { admitBatch, type Admission } from '../../store/admission.js';
+import type { Admission } from '../../store/admission.js';
 import { schemaProblems } from '../batch-schema.js';
 import { contentHash } from '../../store/content-hash.js';
 import { TemporalUnavailableError } from '../../temporal/client.js';
@@ -12,13 +12,14 @@ import { sendError } from '../errors.js';
  * durably accepted the batch's workflow; 503 + Retry-After when Temporal cannot be reached
  * (nothing was accepted, so the client's retry is safe: the batchId makes it idempotent).
  *
- * Before that, admission (store/admission.ts) checks the idempotency key (device, batchId):
- * the same content again → 202 duplicate; other content → 409, nothing changed; a
- * sessionStartedAt contradicting the session's → 409. Admission is one short statement; if
- * the database cannot answer, the batch is accepted unchecked (a database outage delays
- * storage but does not refuse data) and storage applies the same rules as dead letters.
+ * Before the start, admission (store/admission.ts, run by the group commit for all batches
+ * arriving together) checks the idempotency key (device, batchId): the same content again →
+ * 202 duplicate; other content → 409, nothing changed; a sessionStartedAt contradicting the
+ * session's → 409. If the database cannot answer, the batch is accepted unchecked (a database
+ * outage delays storage but does not refuse data) and storage applies the same rules as dead
+ * letters.
  */
-export function registerDetections(app: FastifyInstance, { ingest, db }: AppDeps) {
+export function registerDetections(app: FastifyInstance, { ingest }: AppDeps) {
   app.post('/api/v1/detections', async (req, reply) => {
     const type = req.headers['content-type'] ?? '';
     if (!/^application\/(.+\+)?json\b/i.test(type)) {
@@ -35,13 +36,12 @@ export function registerDetections(app: FastifyInstance, { ingest, db }: AppDeps
     if (principal.admin || batch.deviceId !== principal.deviceId) {
       return sendError(reply, 403, 'forbidden', `this API key belongs to device "${principal.deviceId}" and cannot post batches for device "${batch.deviceId}"`);
     }
-    const hash = contentHash(batch);
-    const admission = await admitBatch(db, batch, hash);
-    if (admission.kind === 'unchecked') req.log.warn({ batchId: batch.batchId, error: admission.error }, 'admission unchecked: database unavailable');
-    const refused = refusal(reply, batch, admission);
-    if (refused) return refused;
     try {
-      const started = await ingest.startBatch(batch, Number(req.headers['content-length']) || 2048, hash);
+      const { admission, started } = await ingest.startBatch(batch, Number(req.headers['content-length']) || 2048, contentHash(batch));
+      if (admission.kind === 'unchecked') req.log.warn({ batchId: batch.batchId, error: admission.error }, 'admission unchecked: database unavailable');
+      const refused = refusal(reply, batch, admission);
+      if (refused) return refused;
+      if (!started) throw new Error(`batch ${batch.batchId} was admitted but no workflow carries it`);
       const duplicate = admission.kind === 'duplicate' || started.duplicate;
       return reply.code(202).send({ accepted: true, batchId: batch.batchId, workflowId: started.workflowId, duplicate });
     } catch (err) {
