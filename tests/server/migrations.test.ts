@@ -103,4 +103,14 @@ describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data 
     const keys = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM batch_keys WHERE session_id = 'grp-1'`);
     expect(keys.rows[0].n).toBe(2);
   });
+
+  it('a value the database refuses (a validator gap) refuses only its own batch; the rest of the group is admitted', async () => {
+    const good = makeBatch({ sessionId: 'gap-1' });
+    const gap = { ...makeBatch({ sessionId: 'gap-2' }), sessionStartedAt: '2026-02-30T00:00:00Z' };
+    const answers = await admitBatches(db, [{ batch: good, hash: 'g' }, { batch: gap, hash: 'x' }]);
+    expect(answers[0]).toEqual({ kind: 'new' });
+    expect(answers[1]).toMatchObject({ kind: 'invalid', message: expect.stringMatching(/out of range|invalid/i) });
+    const n = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM batch_keys WHERE session_id IN ('gap-1', 'gap-2')`);
+    expect(n.rows[0].n).toBe(1);
+  });
 });
