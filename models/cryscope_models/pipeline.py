@@ -18,6 +18,8 @@ from .evaluate import (false_alarms_per_hour, fused_window_probs, model_file_pro
 from .metrics import file_probs, roc_points, summarize
 from .ort_util import session
 from .paths import SPLIT_CSV, data_dir, yamnet_dir
+from .event_selection import choose as choose_events
+from .head_selection import HeadData, select as select_head, shifted
 from .splits import check_grouping
 
 PKG = Path(__file__).resolve().parent
@@ -88,6 +90,15 @@ def exact_duplicates(clips, split, waves) -> int:
 # 1.1 s, 0 s gave 0.8 s, with the same false onsets (108/h) -- the rule cost 0.3 s and bought nothing.
 # See models/EXPERIMENTS.md ("Event settings revisited").
 EVENTS = {"min_duration_s": 0.0, "cooldown_s": 2.0}
+
+# Fusion shipped: chosen on held-out families, not on in-split validation (which always liked Wav2Vec2 more
+# than recordings from other sources did: the issue measured Wav2Vec2 alone at 0.647 and the in-split-chosen
+# weighted mean at 0.768 against 0.811 for YAMNet alone on outside recordings). Wav2Vec2 is trained from
+# scratch and cannot be held out per family within the build's time (it is ~60 % of the build); the
+# experiment that measured it per fold is in models/EXPERIMENTS.md ("Cross-source: Wav2Vec2 and fusion").
+# Until a Wav2Vec2 earns weight there, the fused output is YAMNet's: the in-split fit is still computed
+# and reported beside it.
+CROSS_SOURCE_FUSION = {"default": "weighted_mean", "weights": [1.0, 0.0]}
 SMOOTHING = {"method": "ema", "alpha": 0.5}
 
 
@@ -114,6 +125,8 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     from .wav2vec2_export import export, quantize_int8, torch_probs
     from .wav2vec2_model import build_model, count_params, macs_per_second, make_config
     from .wav2vec2_train import contrastive_pretrain, distill, finetune, seed_all
+    from .wav2vec2_train import evaluate as evaluate_w2v
+    from .w2v_weights import load_committed, retrain_requested, save as save_w2v
     from .yamnet_features import crop_patches
     from .yamnet_tflite import tflite_scores
 
@@ -181,37 +194,43 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
         f"{nd['cross_split_confirmed_by_waveform']} confirmed by waveform xcorr>0.9, "
         f"{metrics['leakage']['exact_duplicate_waveforms_across_splits']} identical")
 
-    # ---- YAMNet head -----------------------------------------------------------------------------
+    # ---- YAMNet head: chosen on the cross-source folds (head_selection.py), trained on all train crops ----
     idx_of = {c.file: i for i, c in enumerate(ds.clips)}
     val_clips, test_clips = ds.of("val"), ds.of("test")
     val_ids = np.array([idx_of[c.file] for c in val_clips])
+    y_val = np.array([c.y for c in val_clips]); y_test = np.array([c.y for c in test_clips])
+    train_ids = np.array([idx_of[c.file] for c in ds.of("train")])
+    hd = HeadData(ytr["emb"], ytr["scores"], np.repeat(crops["y"], 3), np.repeat(train_ids[crops["clip"]], 3),
+                  clean["embeddings"], clean["scores"], clean["owner"])
+    eligible = np.array(sorted(set(train_ids.tolist()) | set(val_ids.tolist())))
+    sel = select_head(hd, ds.clips, eligible, quick=quick, log=log)
+    kind, hidden, strength = sel["chosen"]
+    model_h, mu_h, sd_h = hd.train(kind, hidden, strength, mask=np.ones(len(hd.crop_y), bool),
+                                   epochs_scale=0.25 if quick else 1.0)
     vmask = np.isin(clean["owner"], val_ids)
     remap = {int(g): k for k, g in enumerate(val_ids)}
     v_owner = np.array([remap[int(o)] for o in clean["owner"][vmask]])
-    y_val = np.array([c.y for c in val_clips]); y_test = np.array([c.y for c in test_clips])
-    xtr = np.concatenate([ytr["emb"], ytr["scores"]], 1)
-    ytr_w = np.repeat(crops["y"], 3)
-    xva = np.concatenate([clean["embeddings"][vmask], clean["scores"][vmask]], 1)
-    yva_w = y_val[v_owner]
-    cands = []
-    grid = [(0, 1e-2), (0, 1e-1), (128, 1e-2), (128, 1e-1), (256, 1e-2)]
-    for hidden, wd in (grid[:2] if quick else grid):
-        m, mu, sd, curve = yh.train_head(xtr, ytr_w, xva, yva_w, hidden, wd, epochs=8 if quick else 40)
-        pv = file_probs(yh.predict(m, mu, sd, xva), v_owner, len(y_val))
-        s = summarize(y_val, pv)
-        cands.append({"hidden": hidden, "weight_decay": wd, "val_macro_f1": s["macro_f1"], "model": m,
-                      "mean": mu, "std": sd, "curve": curve})
-        log(f"YAMNet head hidden={hidden} wd={wd}: val macro-F1 {s['macro_f1']:.4f}")
-    # the simplest candidate within 0.005 of the best validation F1: small differences on ~275 validation
-    # clips are noise, and a smaller head is less likely to fit source quirks
-    top = max(c["val_macro_f1"] for c in cands)
-    best = min((c for c in cands if c["val_macro_f1"] >= top - 0.005), key=lambda c: (c["hidden"], -c["val_macro_f1"]))
-    metrics["yamnet_head"] = {"candidates": [{k: c[k] for k in ("hidden", "weight_decay", "val_macro_f1")} for c in cands],
-                              "chosen": {k: best[k] for k in ("hidden", "weight_decay", "val_macro_f1")},
-                              "features": "embeddings(1024) + AudioSet scores(521), standardised (folded into layer 1)",
-                              "train_windows": int(len(xtr)), "class_weights": yh.class_weights(ytr_w).tolist()}
-    extras["curves_yamnet_head"] = best["curve"]
-    head = yh.export_layers(best["model"], best["mean"], best["std"])
+    val_in_split = summarize(y_val, file_probs(shifted(hd.predict(kind, model_h, mu_h, sd_h, vmask), sel["normal_offset"]),
+                                               v_owner, len(y_val)))
+    log(f"YAMNet head chosen cross-source: {sel['chosen_name']}, normal offset {sel['normal_offset']:+g} (in-split validation macro-F1 "
+        f"{val_in_split['macro_f1']:.4f})")
+    extras["cross_source_head_probs"] = sel.pop("held_probs")
+    held_win, held_owner = sel.pop("held_windows")
+    # event thresholds on the same held-out families (event_selection.py): false onsets per hour of
+    # normal audio and episode recall, with the shipped smoothing and minimum episode
+    y_el = np.array([ds.clips[i].y for i in eligible])
+    dur_el = np.array([ds.clips[i].duration_s for i in eligible])
+    cs_events = choose_events(held_win, held_owner, y_el, dur_el, SMOOTHING["alpha"], EVENTS["min_duration_s"])
+    log("cross-source events: " + ", ".join(f"{k} on {cs_events[k]['on']} -> {cs_events[k]['per_hour']:.1f}/h, "
+                                            f"recall {cs_events[k]['recall']:.3f}" for k in ("cry", "scream")))
+    metrics["yamnet_head"] = {"chosen": sel["chosen_name"], "normal_offset": sel["normal_offset"], "cross_source": sel,
+                              "in_split_validation_macro_f1": val_in_split["macro_f1"],
+                              "features": {"anchored": "embeddings(1024) + AudioSet logits clipped to +-12 (521), "
+                                                       "standardised (folded into the Gemm); zero-shot prior added",
+                                           "free": "embeddings(1024) + AudioSet scores(521), standardised"},
+                              "train_windows": int(len(hd.crop_y)), "class_weights": yh.class_weights(hd.crop_y).tolist()}
+    head = yh.export_layers(model_h, mu_h, sd_h)
+    head["layers"][-1][1][2] += np.float32(sel["normal_offset"])  # the cross-source calibration, in the graph
     ymodel = yamnet_onnx.build(weights, head)
     import onnx
     onnx.save(ymodel, str(out / "yamnet.onnx"))
@@ -231,12 +250,7 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     q8 = [ysess.run(["scores", "embeddings", "probs"], {"patches": pats[i:i + 1]}) for i in range(len(pats))]
     q8 = [np.concatenate([r[k] for r in q8]) for k in range(3)]
     ref = yamnet_np.forward(weights, pats)
-    xh = np.concatenate([ref["embeddings"], ref["scores"]], 1)
-    for i, (W, b) in enumerate(head["layers"]):
-        xh = xh @ W.astype(np.float64) + b
-        if i < len(head["layers"]) - 1:
-            xh = np.maximum(xh, 0)
-    ph = np.exp(xh - xh.max(1, keepdims=True)); ph /= ph.sum(1, keepdims=True)
+    ph = yh.head_forward(head, ref["embeddings"], ref["scores"], ref["logits"])
     tfl = []
     for c in probe:
         w = ds.waves[c.file]
@@ -272,29 +286,63 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     # new sub-crop each epoch is extra augmentation
     ep_d, ep_f, ep_short = (1, 1, 1) if quick else (4, 24, 24)
     runs = []
-    for v in variants:
+    committed_meta = None
+    if not retrain_requested(knobs):
+        # the committed from-scratch weights (w2v_weights.py); a stale or corrupt file stops the build
+        state, committed_meta = load_committed()
+        model = build_model(None, make_config())
+        model.load_state_dict({k: torch.from_numpy(v) for k, v in state.items()})
+        s = evaluate_w2v(model, val)
+        runs.append({"variant": committed_meta["variant"] + " (committed weights)", "val_macro_f1": s["macro_f1"],
+                     "val_accuracy": s["accuracy"], "seconds": 0.0, "model": model,
+                     "curves": committed_meta.get("curves", {})})
+        log(f"Wav2Vec2: committed weights {committed_meta['sha256'][:12]} (trained {committed_meta['trained_at']}); "
+            f"val macro-F1 {s['macro_f1']:.4f}")
+    for v in ([] if committed_meta else variants):
         log(f"Wav2Vec2 variant {v!r}")
         t0 = time.time()
-        seed_all(0)
-        cfg = None if source else make_config()
-        model = build_model(source, cfg)
-        curves, dist = {}, None
-        if "contrastive" in v:
-            tw = [ds.waves[c.file] for c in ds.of("train")]
-            curves["contrastive"] = contrastive_pretrain(model, tw, epochs=1 if quick else 3, log=log)
-        if "distill" in v:
-            curves["distill"], dist = distill(model, crops, tgt, epochs=ep_d, log=log)
-        model, curves["finetune"], s = finetune(model, crops, tgt if "distill" in v else None, val, epochs=ep_f,
-                                                dist=dist, short_epochs=ep_short, short_len=WAV2VEC2_WINDOW, log=log)
-        runs.append({"variant": v, "val_macro_f1": s["macro_f1"], "val_accuracy": s["accuracy"],
-                     "seconds": round(time.time() - t0, 1), "model": model, "curves": curves})
-        log(f"Wav2Vec2 {v}: val macro-F1 {s['macro_f1']:.4f} ({time.time() - t0:.0f}s)")
+
+        def train_variant():
+            seed_all(0)
+            model = build_model(source, None if source else make_config())
+            curves, dist = {}, None
+            if "contrastive" in v:
+                tw = [ds.waves[c.file] for c in ds.of("train")]
+                curves["contrastive"] = contrastive_pretrain(model, tw, epochs=1 if quick else 3, log=log)
+            if "distill" in v:
+                curves["distill"], dist = distill(model, crops, tgt, epochs=ep_d, log=log)
+            model, curves["finetune"], s = finetune(model, crops, tgt if "distill" in v else None, val, epochs=ep_f,
+                                                    dist=dist, short_epochs=ep_short, short_len=WAV2VEC2_WINDOW, log=log)
+            info = {"curves": curves, "val_macro_f1": s["macro_f1"], "val_accuracy": s["accuracy"],
+                    "seconds": round(time.time() - t0, 1)}
+            return {**{f"p/{k}": t.detach().numpy() for k, t in model.state_dict().items()},
+                    "info": np.array(json.dumps(info, default=_json_default))}
+        # a stage: a build that fails later (or a --retrain-wav2vec2 rerun) does not train again
+        w2v_key = hash_inputs([PKG / f for f in ("wav2vec2_model.py", "wav2vec2_train.py")],
+                              {"feat": feat_key, "variant": v, "source": source, "epochs": [ep_d, ep_f, ep_short],
+                               "threads": threads})
+        trained = stages.get("wav2vec2", w2v_key, train_variant)
+        info = json.loads(str(trained["info"]))
+        model = build_model(source, None if source else make_config())
+        model.load_state_dict({k[2:]: torch.from_numpy(a) for k, a in trained.items() if k.startswith("p/")})
+        runs.append({"variant": v, "val_macro_f1": info["val_macro_f1"], "val_accuracy": info["val_accuracy"],
+                     "seconds": info["seconds"], "model": model, "curves": info["curves"]})
+        log(f"Wav2Vec2 {v}: val macro-F1 {info['val_macro_f1']:.4f} ({info['seconds']:.0f}s of training)")
     chosen = max(runs, key=lambda r: r["val_macro_f1"])
     w2v = chosen["model"].eval()
+    if committed_meta is None and not source and not quick:
+        # a retrain: keep the state dict beside the models, so `--retrain-wav2vec2` can commit it
+        save_w2v(out, w2v.state_dict(), {
+            "variant": chosen["variant"], "seed": 0, "threads": threads, "epochs": {"finetune": ep_f, "short": ep_short},
+            "command": "bash scripts/models-setup.sh --retrain-wav2vec2", "val_macro_f1": chosen["val_macro_f1"],
+            "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "curves": chosen["curves"],
+            "config": "cryscope_models.wav2vec2_model.COMPACT"})
     cfgd = w2v.config
     metrics["wav2vec2"] = {
         "variants": [{k: r[k] for k in ("variant", "val_macro_f1", "val_accuracy", "seconds")} for r in runs],
         "chosen": chosen["variant"], "source": source or "compact config, random init",
+        "committed": {k: committed_meta[k] for k in ("sha256", "trained_at", "command", "seed", "threads", "epochs", "data")}
+        if committed_meta else None,
         "config": {k: getattr(cfgd, k) for k in ("conv_dim", "conv_kernel", "conv_stride", "hidden_size",
                                                  "num_hidden_layers", "num_attention_heads", "intermediate_size",
                                                  "num_conv_pos_embeddings", "classifier_proj_size")},
@@ -333,10 +381,20 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     yw = co_val.y[co_val.w2v["owner"]]
     fusion_cfg, fusion_val = fit(co_val.yam["probs"][co_val.pair], co_val.w2v["wav2vec2_int8"], yw,
                                  co_val.w2v["owner"], co_val.y, groups=[c.group for c in val_clips])
+    in_split_choice = {"default": fusion_cfg["default"], "weights": fusion_cfg["weights"]}
+    fusion_cfg.update(default=CROSS_SOURCE_FUSION["default"], weights=list(CROSS_SOURCE_FUSION["weights"]))
     validate_config(fusion_cfg)
-    thresholds = choose_thresholds(fused_window_probs(co_val, fusion_cfg, fusion_cfg["default"]), yw)
-    metrics["fusion"] = {"config": fusion_cfg, "validation": fusion_val}
+    # the thresholds come from the held-out families (event_selection.py); they were measured on YAMNet's
+    # held-out windows, which are the fused output exactly while the fusion gives YAMNet all the weight
+    if CROSS_SOURCE_FUSION["weights"] != [1.0, 0.0]:
+        raise RuntimeError("cross-source thresholds assume YAMNet-only fusion; measure the fused held-out windows first")
+    thresholds = {k: {"on": cs_events[k]["on"], "off": cs_events[k]["off"], "per_hour_cross_source": cs_events[k]["per_hour"],
+                      "recall_cross_source": cs_events[k]["recall"]} for k in ("cry", "scream")}
+    metrics["fusion"] = {"config": fusion_cfg, "validation": fusion_val, "in_split_choice": in_split_choice,
+                         "cross_source_choice": CROSS_SOURCE_FUSION}
     metrics["thresholds"] = thresholds
+    metrics["thresholds_in_split"] = choose_thresholds(fused_window_probs(co_val, fusion_cfg, fusion_cfg["default"]), yw)
+    metrics["cross_source_events"] = cs_events
     metrics["validation"] = summaries(co_val, fusion_cfg)
     metrics["validation"]["yamnet_fp32"] = yamnet_fp32_summary(ysess32, [ds.waves[c.file] for c in val_clips], y_val)
     log(f"fusion default {fusion_cfg['default']}; val: " +

@@ -1,0 +1,165 @@
+"""Chooses the YAMNet head on the cross-source folds, then trains it on all training crops.
+
+Candidates: zero-shot (the anchored head with no residual), anchored heads with several l2 strengths,
+and the free heads of earlier builds (kept as the measured reference of what fine-tuning used to do).
+Each candidate also gets an offset on its normal logit (normal_offset), chosen on the same pooled
+held-out predictions; the chosen offset is folded into the exported head's bias.
+For each fold the candidate is trained on the augmented crops of training clips from the OTHER folds'
+families and scored on the clean windows of the held-out families' train+val clips (test stays out);
+the pooled held-out file predictions give the cross-source macro-F1 the choice is made on. Ties within
+TIE_MARGIN go to the candidate closer to zero-shot (larger l2): the fewer source quirks it can learn,
+the better it is likely to do on sources we do not have.
+"""
+import math
+import time
+
+import numpy as np
+
+from . import yamnet_head as yh
+from .crosssource import clip_folds, family_folds, per_family, worst_normal_categories
+from .metrics import file_probs, summarize
+
+# (kind, hidden, strength): anchored strength = l2 on the residual, free strength = AdamW weight decay
+CANDIDATES = [("anchored", 0, math.inf), ("anchored", 0, 10.0), ("anchored", 0, 3.0), ("anchored", 0, 1.0),
+              ("anchored", 0, 0.3), ("anchored", 0, 0.1), ("free", 0, 1e-2), ("free", 128, 1e-2)]
+QUICK_CANDIDATES = [("anchored", 0, math.inf), ("anchored", 0, 1.0), ("free", 0, 1e-2)]
+TIE_MARGIN = 0.005
+OFFSETS = np.round(np.arange(-3.0, 1.01, 0.25), 2)  # normal-logit offsets tried per candidate
+FREE_EPOCHS, ANCHORED_EPOCHS = 40, 30
+
+
+def name_of(kind: str, hidden: int, strength: float) -> str:
+    if kind == "anchored" and math.isinf(strength):
+        return "zero-shot (anchored, no residual)"
+    return f"{kind} hidden={hidden} {'l2' if kind == 'anchored' else 'wd'}={strength:g}"
+
+
+class HeadData:
+    """Window features of the training crops and of every clip's clean windows, in both head layouts."""
+    def __init__(self, crop_emb, crop_scores, crop_y, crop_clip, clean_emb, clean_scores, clean_owner):
+        self.crop_y, self.crop_clip, self.clean_owner = crop_y, crop_clip, clean_owner
+        self.crop_free = np.concatenate([crop_emb, crop_scores], 1)
+        self.crop_anch, self.crop_prior = yh.anchored_features(crop_emb, crop_scores)
+        self.clean_free = np.concatenate([clean_emb, clean_scores], 1)
+        self.clean_anch, self.clean_prior = yh.anchored_features(clean_emb, clean_scores)
+
+    def train(self, kind, hidden, strength, mask, epochs_scale=1.0):
+        y = self.crop_y[mask]
+        if kind == "anchored":
+            m, mu, sd = yh.train_anchored(self.crop_anch[mask], self.crop_prior[mask], y, hidden, strength,
+                                          epochs=max(1, int(ANCHORED_EPOCHS * epochs_scale)))
+            return m, mu, sd
+        x = self.crop_free[mask]
+        m, mu, sd, _ = yh.train_head(x, y, x[:2], y[:2], hidden, strength, epochs=max(1, int(FREE_EPOCHS * epochs_scale)))
+        return m, mu, sd
+
+    def predict(self, kind, model, mu, sd, win_mask):
+        if kind == "anchored":
+            return yh.predict_anchored(model, mu, sd, self.clean_anch[win_mask], self.clean_prior[win_mask])
+        return yh.predict(model, mu, sd, self.clean_free[win_mask])
+
+
+def cross_source(data: HeadData, clips, y, eligible: np.ndarray, cand, epochs_scale=1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out window probabilities of one candidate over the family folds: (probs [W,3], owner [W]) for
+    the clean windows of the eligible clips (owner indexes `eligible`). eligible: indices (into clips) of
+    the clips that take part (train+val); crops of other clips are never trained on."""
+    folds = family_folds([clips[i] for i in eligible])
+    fold_clip = np.full(len(clips), -1)
+    fold_clip[eligible] = clip_folds([clips[i] for i in eligible], folds)
+    crop_fold = fold_clip[data.crop_clip]
+    win_all = np.isin(data.clean_owner, eligible)
+    probs = np.zeros((int(win_all.sum()), 3))
+    pos = np.full(len(clips), -1); pos[eligible] = np.arange(len(eligible))
+    owner = pos[data.clean_owner[win_all]]
+    for k in range(max(folds.values()) + 1):
+        held = np.flatnonzero(fold_clip == k)
+        if not len(held):
+            continue
+        m, mu, sd = data.train(*cand, mask=(crop_fold != k) & (crop_fold >= 0), epochs_scale=epochs_scale)
+        win = np.isin(data.clean_owner, held)
+        probs[np.isin(data.clean_owner[win_all], held)] = data.predict(cand[0], m, mu, sd, win)
+    return probs, owner
+
+
+def normal_offset(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """(offset added to the normal logit, macro-F1) that maximises the pooled held-out file macro-F1.
+    Why: the heads are trained per window with class weights, but a clip is judged by its mean window
+    probability, and a clip's quiet windows vote "normal"; this one number, chosen on held-out families,
+    recalibrates that trade-off (ties -> the offset nearest 0)."""
+    logp = np.log(np.maximum(win_probs, 1e-9))
+    best = (-1.0, 0.0)
+    for d in OFFSETS:
+        z = logp.copy(); z[:, 2] += d
+        p = np.exp(z - z.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
+        f1 = summarize(y, file_probs(p, owner, len(y)))["macro_f1"]
+        if f1 > best[0] + 1e-9 or (abs(f1 - best[0]) <= 1e-9 and abs(d) < abs(best[1])):
+            best = (f1, float(d))
+    return best[1], best[0]
+
+
+def shifted(win_probs: np.ndarray, d: float) -> np.ndarray:
+    z = np.log(np.maximum(win_probs, 1e-9)); z[:, 2] += d
+    p = np.exp(z - z.max(1, keepdims=True))
+    return p / p.sum(1, keepdims=True)
+
+
+def select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, log=print) -> dict:
+    """One torch thread while selecting: these heads are a few thousand parameters, and on a loaded 2-core
+    machine two OpenMP threads stalled at their barriers (measured: a candidate's 5 folds took 18 s alone,
+    more than 10 min beside browser tests)."""
+    import torch
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        return _select(data, clips, eligible, quick, log)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, log=print) -> dict:
+    """Runs every candidate cross-source; returns {'chosen': cand, 'table': [...], 'held_probs': {name: probs},
+    'held_windows': (window probs, owner) of the chosen head (with its offset),
+    'folds': {family: fold}, 'detail': per-family / worst categories of the chosen head and zero-shot}."""
+    y = np.array([c.y for c in clips])
+    ye = y[eligible]
+    sub = [clips[i] for i in eligible]
+    table, held, windows = [], {}, {}
+    for cand in (QUICK_CANDIDATES if quick else CANDIDATES):
+        t0 = time.time()
+        wp, owner = cross_source(data, clips, y, eligible, cand, epochs_scale=0.25 if quick else 1.0)
+        plain = summarize(ye, file_probs(wp, owner, len(ye)))["macro_f1"]
+        d, _ = normal_offset(wp, owner, ye)
+        p = file_probs(shifted(wp, d), owner, len(ye))
+        s = summarize(ye, p)
+        name = name_of(*cand)
+        held[name] = p
+        windows[name] = (shifted(wp, d), owner)
+        table.append({"candidate": name, "kind": cand[0], "hidden": cand[1],
+                      "strength": None if math.isinf(cand[2]) else cand[2], "normal_offset": d,
+                      "macro_f1_without_offset": plain, "macro_f1": s["macro_f1"],
+                      "per_class": s["per_class"], "confusion": s["confusion"],
+                      "normal_false_alarms": int(np.sum(p[ye == 2].argmax(1) != 2)), "seconds": round(time.time() - t0, 1)})
+        log(f"cross-source head {name}: macro-F1 {s['macro_f1']:.4f} with normal offset {d:+g} "
+            f"({plain:.4f} without) ({time.time() - t0:.0f}s)")
+    # the classic zero-shot rule (file-mean AudioSet score >= 0.1, as MediaPipe users apply it): no training
+    fs = file_probs(data.clean_free[:, 1024:], data.clean_owner, len(clips))[eligible]
+    zs_pred = yh.zero_shot_predict(fs)
+    s = summarize(ye, pred=zs_pred)
+    zero_shot_rule = {"candidate": "zero-shot rule (file-mean score >= 0.1)", "macro_f1": s["macro_f1"],
+                      "per_class": s["per_class"], "confusion": s["confusion"],
+                      "normal_false_alarms": int(np.sum(zs_pred[ye == 2] != 2))}
+    top = max(r["macro_f1"] for r in table)
+    # among the near-best, the most conservative: anchored before free, then the largest l2
+    cands = QUICK_CANDIDATES if quick else CANDIDATES
+    near = [c for c, r in zip(cands, table) if r["macro_f1"] >= top - TIE_MARGIN]
+    chosen = max(near, key=lambda c: (c[0] == "anchored", c[2], -c[1]))
+    offset = table[cands.index(chosen)]["normal_offset"]
+    zs = name_of("anchored", 0, math.inf)
+    detail = {}
+    for name in {name_of(*chosen), zs}:
+        pred = held[name].argmax(1)
+        detail[name] = {"per_family": per_family(sub, ye, pred), "worst_normal_categories": worst_normal_categories(sub, ye, pred)}
+    return {"chosen": chosen, "chosen_name": name_of(*chosen), "normal_offset": offset, "table": table,
+            "zero_shot_rule": zero_shot_rule,
+            "held_probs": held, "held_windows": windows[name_of(*chosen)],
+            "eligible_clips": int(len(eligible)), "folds": family_folds(sub), "detail": detail, "tie_margin": TIE_MARGIN}

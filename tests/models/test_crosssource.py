@@ -1,0 +1,127 @@
+"""Family folds and the anchored head's training: held-out families are really held out, and the
+anchored head starts at (and with a huge l2 stays at) zero-shot."""
+import math
+from collections import defaultdict
+
+import numpy as np
+
+from cryscope_models import yamnet_head as yh
+from cryscope_models.audio import Clip
+from cryscope_models.crosssource import family_folds, per_family, worst_normal_categories
+from cryscope_models.head_selection import HeadData, cross_source
+
+
+def test_every_family_in_exactly_one_fold_and_positive_families_spread(clips):
+    folds = family_folds(clips)
+    assert set(folds) == {c.family for c in clips}
+    assert set(folds.values()) == set(range(5))
+    pos = defaultdict(set)
+    for c in clips:
+        if c.label != "normal":
+            pos[folds[c.family]].add(c.family)
+    # the five largest positive families sit in five different folds
+    assert len(pos) == 5
+    assert family_folds(clips) == folds  # deterministic
+
+
+def test_manifest_has_families(clips):
+    assert len({c.family for c in clips}) >= 50
+    assert all(c.family for c in clips)
+
+
+def _toy(n_fam=6, per=20, seed=0):
+    """Synthetic features: class k has a bump in embedding dim k; families differ by an offset."""
+    rng = np.random.default_rng(seed)
+    clips, emb, scores = [], [], []
+    for f in range(n_fam):
+        for i in range(per):
+            label = ("cry", "scream", "normal")[i % 3]
+            clips.append(Clip(f"f{f}/{i}.flac", label, "x", f"f{f}/{i}", f"src{f}", 1.0, f"fam{f}"))
+            e = rng.normal(0, 0.1, 1024).astype(np.float32)
+            e[i % 3] += 2.0
+            e[10 + f] += 1.0  # a per-family quirk
+            emb.append(e)
+            scores.append(np.full(521, 0.01, np.float32))
+    return clips, np.stack(emb), np.stack(scores)
+
+
+def test_cross_source_never_trains_on_a_held_out_family(monkeypatch):
+    clips, emb, scores = _toy()
+    seen = []
+    orig = HeadData.train
+
+    def spy(self, kind, hidden, strength, mask, epochs_scale=1.0):
+        seen.append(set(self.crop_clip[mask].tolist()))
+        return orig(self, kind, hidden, strength, mask, epochs_scale)
+    monkeypatch.setattr(HeadData, "train", spy)
+    ids = np.arange(len(clips))
+    data = HeadData(emb, scores, np.array([c.y for c in clips]), ids, emb, scores, ids)
+    y = np.array([c.y for c in clips])
+    p, owner = cross_source(data, clips, y, ids, ("anchored", 0, 1.0), epochs_scale=0.2)
+    assert p.shape == (len(clips), 3) and np.array_equal(owner, ids)  # every window predicted once, held out
+    folds = family_folds(clips)
+    for trained in seen:
+        fams = {clips[i].family for i in trained}
+        held = set(folds) - fams
+        assert held, "every fold holds some family out"
+        assert len({folds[f] for f in held}) == 1
+
+
+def test_anchored_head_with_infinite_l2_is_zero_shot():
+    rng = np.random.default_rng(0)
+    emb = rng.normal(0, 1, (50, 1024)).astype(np.float32)
+    scores = rng.uniform(0, 1, (50, 521)).astype(np.float32)
+    x, prior = yh.anchored_features(emb, scores)
+    m, mu, sd = yh.train_anchored(x, prior, rng.integers(0, 3, 50), 0, math.inf)
+    p = yh.predict_anchored(m, mu, sd, x, prior)
+    assert np.array_equal(p.argmax(1), yh.zero_shot_predict(scores))
+
+
+def test_reports_name_the_false_alarms():
+    clips = [Clip(f"{i}.flac", "normal", cat, str(i), "s", 1.0, fam)
+             for i, (cat, fam) in enumerate([("dog", "a"), ("dog", "a"), ("rain", "b")])]
+    y = np.array([2, 2, 2]); pred = np.array([0, 2, 1])
+    worst = worst_normal_categories(clips, y, pred)
+    assert worst[0]["category"] == "rain" and worst[0]["as_scream"] == 1
+    assert worst[1] == {"category": "dog", "n": 2, "as_cry": 1, "as_scream": 0, "false_alarm_rate": 0.5}
+    fam = per_family(clips, y, pred)
+    assert fam["a"]["normal_false_alarms"] == 1 and fam["b"]["accuracy"] == 0.0
+
+
+def test_families_that_share_a_recording_share_a_fold(clips):
+    from cryscope_models.splits import read_links
+    folds = family_folds(clips)
+    fam = {c.group: c.family for c in clips}
+    links = [(a, b) for a, b in read_links() if a in fam and b in fam and fam[a] != fam[b]]
+    assert links, "linked_groups.csv links recordings across corpora"
+    for a, b in links:
+        assert folds[fam[a]] == folds[fam[b]], (a, b)
+
+
+def test_event_level_is_within_budget_unless_that_would_go_deaf():
+    from cryscope_models import event_selection as es
+
+    def streams(normal_peaks, cry_peaks, normal_s):
+        probs, owner = [], []
+        for f, peak in enumerate(normal_peaks):      # each normal file holds one two-window blip
+            seq = np.full(20, 0.05); seq[10:12] = peak
+            probs.append(seq); owner += [f] * len(seq)
+        for f, peak in enumerate(cry_peaks, start=len(normal_peaks)):
+            seq = np.full(6, 0.1); seq[2:5] = peak
+            probs.append(seq); owner += [f] * len(seq)
+        p = np.zeros((len(owner), 3)); p[:, 0] = np.concatenate(probs); p[:, 2] = 1 - p[:, 0]
+        y = np.array([2] * len(normal_peaks) + [0] * len(cry_peaks))
+        dur = np.array([normal_s] * len(normal_peaks) + [3.0] * len(cry_peaks))
+        return p, np.array(owner), y, dur
+
+    # 1 h of normal audio, blips at 0.62/0.72/0.83/0.93: the 2.5/h budget allows at most 2 onsets -> on >= 0.75
+    p, owner, y, dur = streams([0.62, 0.72, 0.83, 0.93], [0.97, 0.96, 0.94, 0.91], 900.0)
+    c = {r["on"]: r for r in es.curve(p, owner, y, dur, 0, alpha=1.0, min_duration_s=0.0)}
+    assert c[0.6]["false_onsets"] == 4 and c[0.75]["false_onsets"] == 2 and c[0.95]["recall"] == 0.5
+    got = es.choose(p, owner, y, dur, alpha=1.0, min_duration_s=0.0)["cry"]
+    assert got["on"] == 0.75 and got["within_budget"] and got["recall"] == 1.0
+    # the same normal audio, but cries that peak lower: 0.75 would miss half of them (< the 0.85 floor),
+    # so the quietest level that still hears >= 85 % is shipped, over budget, and says so
+    p, owner, y, dur = streams([0.62, 0.72, 0.83, 0.93], [0.97, 0.9, 0.71, 0.7], 900.0)
+    got = es.choose(p, owner, y, dur, alpha=1.0, min_duration_s=0.0)["cry"]
+    assert got["on"] == 0.7 and not got["within_budget"] and got["recall"] == 1.0 and "recall" in got["rule"]
