@@ -13,6 +13,8 @@ exists, nothing is rebuilt. Environment knobs (documented defaults):
                           why the default is scratch)
   CRYSCOPE_W2V_SOURCE     unset  (a checkpoint path / hub id to fine-tune instead of the compact config)
   CRYSCOPE_QUICK          0      (1 = few epochs, for pipeline smoke runs only; marked in the report)
+  CRYSCOPE_W2V_RETRAIN    0      (1 = train the compact Wav2Vec2 instead of loading models/weights/; the
+                                  --retrain-wav2vec2 flag also copies the result into models/weights/)
 """
 import argparse
 import json
@@ -33,10 +35,11 @@ PKG = Path(__file__).resolve().parent
 
 
 def build_key() -> tuple[str, dict]:
-    code = sorted(PKG.glob("*.py"))
+    code = sorted(PKG.glob("*.py")) + sorted((MODELS_DIR / "weights").glob("*"))
     files = code + [MODELS_DIR / "requirements.txt", SPLIT_CSV, data_dir() / "MANIFEST.csv",
                     yamnet_dir() / "yamnet.npz", yamnet_dir() / "yamnet.tflite", yamnet_dir() / "yamnet_class_map.csv"]
-    extra = {k: os.environ.get(k, "") for k in ("CRYSCOPE_W2V_VARIANTS", "CRYSCOPE_W2V_SOURCE", "CRYSCOPE_QUICK")}
+    extra = {k: os.environ.get(k, "") for k in ("CRYSCOPE_W2V_VARIANTS", "CRYSCOPE_W2V_SOURCE", "CRYSCOPE_QUICK",
+                                                "CRYSCOPE_W2V_RETRAIN")}
     return hash_inputs(files, extra), extra
 
 
@@ -52,13 +55,17 @@ def link_build(out: Path) -> None:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--force", action="store_true", help="rebuild even if the cache key exists")
+    ap.add_argument("--retrain-wav2vec2", action="store_true",
+                    help="train the compact Wav2Vec2 (CRYSCOPE_W2V_RETRAIN=1) and copy it into models/weights/")
     args = ap.parse_args(argv)
+    if args.retrain_wav2vec2:
+        os.environ["CRYSCOPE_W2V_RETRAIN"] = "1"
     key, extra = build_key()
     out = cache_root() / key
     if (out / "manifest.json").exists() and not args.force:
         link_build(out)
         print(f"models: up to date ({out})")
-        return 0
+        return _commit_w2v(out) if args.retrain_wav2vec2 else 0
     from .pipeline import run
     tmp = cache_root() / f"{key}.partial"
     if tmp.exists():
@@ -71,7 +78,12 @@ def main(argv=None) -> int:
     tmp.rename(out)
     link_build(out)
     print(f"models: built in {time.time() - t0:.0f}s -> {out}")
-    return 0
+    return _commit_w2v(out) if args.retrain_wav2vec2 else 0
+
+
+def _commit_w2v(out: Path) -> int:
+    from .w2v_weights import main as commit
+    return commit(["--commit", str(out)])
 
 
 if __name__ == "__main__":
