@@ -1,0 +1,105 @@
+"""Experiment: how Wav2Vec2 and the fusion do on held-out families (not part of the build: it trains
+one Wav2Vec2 per fold, ~5x the build's Wav2Vec2 time).
+
+For each family fold (crosssource.py): train the compact Wav2Vec2 from scratch on the augmented crops of
+the other folds' training clips (best epoch by those folds' validation clips), and the anchored YAMNet
+head with the given l2 on the same crops; predict every window of the held-out families' train+val
+clips with both. Then score Wav2Vec2 alone, YAMNet alone and every fusion method / weight on the pooled
+held-out files, and write the window probabilities to --out (npz) for later analysis.
+
+  python models/tools/w2v_cross_source.py --stages ~/.cache/cryscope/models/stages --key <feat key> \
+      --epochs 8 --l2 1.0 --out /tmp/w2v_cs.npz
+(--key: the build's feature stage key, printed in the stage file names crops-<key>.npz.)
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from cryscope_models import yamnet_head as yh  # noqa: E402
+from cryscope_models.crosssource import clip_folds, family_folds  # noqa: E402
+from cryscope_models.data import load_dataset  # noqa: E402
+from cryscope_models.evaluate import pair_windows, w2v_inputs  # noqa: E402
+from cryscope_models.fusion import METHODS, apply  # noqa: E402
+from cryscope_models.metrics import file_probs, summarize  # noqa: E402
+from cryscope_models.wav2vec2_model import build_model, make_config  # noqa: E402
+from cryscope_models.wav2vec2_train import finetune, predict_windows, seed_all  # noqa: E402
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--stages", required=True); ap.add_argument("--key", required=True)
+    ap.add_argument("--epochs", type=int, default=8); ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--threads", type=int, default=2); ap.add_argument("--out", required=True)
+    ap.add_argument("--folds", default="", help="comma list of folds to run (default all)")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    st = Path(a.stages)
+    crops = dict(np.load(st / f"crops-{a.key}.npz")); crops["x"] = crops["x"].astype(np.float32)
+    ytr = dict(np.load(st / f"yamnet_train-{a.key}.npz")); clean = dict(np.load(st / f"yamnet_clean-{a.key}.npz"))
+    ds = load_dataset()
+    clips = ds.clips
+    idx = {c.file: i for i, c in enumerate(clips)}
+    train_ids = np.array([idx[c.file] for c in ds.of("train")])
+    val_ids = np.array([idx[c.file] for c in ds.of("val")])
+    eligible = np.sort(np.concatenate([train_ids, val_ids]))
+    folds = family_folds([clips[i] for i in eligible])
+    fold_clip = np.full(len(clips), -1); fold_clip[eligible] = clip_folds([clips[i] for i in eligible], folds)
+    crop_clip = train_ids[crops["clip"]]
+    crop_fold = fold_clip[crop_clip]
+    y = np.array([c.y for c in clips])
+    xa, pa = yh.anchored_features(ytr["emb"], ytr["scores"])
+    ca, cp = yh.anchored_features(clean["embeddings"], clean["scores"])
+    run = [int(k) for k in a.folds.split(",")] if a.folds else sorted(set(folds.values()))
+    out = {"yam_probs": np.zeros((len(clean["owner"]), 3), np.float32), "yam_owner": clean["owner"], "yam_end": clean["end"]}
+    w_x, w_owner, w_end = w2v_inputs([ds.waves[c.file] for c in clips])
+    w_probs = np.full((len(w_x), 3), np.nan, np.float32)
+    for k in run:
+        t0 = time.time()
+        held = np.flatnonzero(fold_clip == k)
+        cm = (crop_fold != k) & (crop_fold >= 0)
+        wm = np.repeat(cm, 3)
+        m, mu, sd = yh.train_anchored(xa[wm], pa[wm], np.repeat(crops["y"], 3)[wm], 0, a.l2)
+        win = np.isin(clean["owner"], held)
+        out["yam_probs"][win] = yh.predict_anchored(m, mu, sd, ca[win], cp[win])
+        # Wav2Vec2 on the other folds' crops; best epoch by the other folds' validation clips
+        vids = np.array([i for i in val_ids if fold_clip[i] != k])
+        vx, vo, _ = w2v_inputs([ds.waves[clips[i].file] for i in vids])
+        val = {"windows": vx, "owner": vo, "y": y[vids]}
+        sub = {"x": crops["x"][cm], "y": crops["y"][cm]}
+        seed_all(0)
+        model = build_model(None, make_config())
+        model, _, s = finetune(model, sub, None, val, epochs=a.epochs, short_epochs=a.epochs, short_len=16000,
+                               log=lambda msg: print(f"fold {k}: {msg}", flush=True))
+        hw = np.flatnonzero(np.isin(w_owner, held))
+        w_probs[hw] = predict_windows(model, [w_x[i] for i in hw])  # windows come normalised from w2v_inputs
+        print(f"fold {k}: done in {time.time() - t0:.0f}s (in-fold val F1 {s['macro_f1']:.3f})", flush=True)
+    done = np.flatnonzero(np.isin(fold_clip, run))
+    np.savez(a.out, **out, w2v_probs=w_probs, w2v_owner=w_owner, w2v_end=w_end, files=np.array([c.file for c in clips]),
+             held=done)
+    # pooled held-out scores
+    keep = np.isin(w_owner, done)
+    yam = {"owner": clean["owner"], "end": clean["end"]}
+    pair = pair_windows(yam, {"owner": w_owner[keep], "end": w_end[keep]})
+    py, pw, ow = out["yam_probs"][pair], w_probs[keep], w_owner[keep]
+    remap = np.full(len(clips), -1); remap[done] = np.arange(len(done))
+    yd = y[done]
+    res = {"yamnet_anchored": summarize(yd, file_probs(out["yam_probs"][np.isin(clean["owner"], done)],
+                                                       remap[clean["owner"][np.isin(clean["owner"], done)]], len(done)))["macro_f1"],
+           "wav2vec2": summarize(yd, file_probs(pw, remap[ow], len(done)))["macro_f1"]}
+    for w0 in np.round(np.linspace(0, 1, 11), 1):
+        cfg = {"weights": [float(w0), float(1 - w0)]}
+        for meth in ("weighted_mean", "geometric_mean"):
+            res[f"{meth} w_yamnet={w0:g}"] = summarize(yd, file_probs(apply(cfg, meth, py, pw), remap[ow], len(done)))["macro_f1"]
+    res["vote"] = summarize(yd, file_probs(apply({"weights": [0.5, 0.5]}, "vote", py, pw), remap[ow], len(done)))["macro_f1"]
+    print(json.dumps(res, indent=1))
+
+
+if __name__ == "__main__":
+    assert set(METHODS) >= {"weighted_mean", "geometric_mean", "vote"}
+    main()
