@@ -6,6 +6,7 @@ import type { FromWorker, ReadyInfo, StageStats, ToWorker } from './messages.js'
 import { resolveOptions, type CryDetectorOptions, type ResolvedOptions } from './options.js';
 import { ResultPoster, type PosterStatus } from './poster.js';
 import { IndexedDbBatchStore, MemoryBatchStore, type BatchStore } from './queue.js';
+import { watchPage } from './page-lifecycle.js';
 import { SampleRing } from './ring.js';
 import type { ClipResult, DetectionEvent, LoadProgress, WindowResult } from './types.js';
 import { checkClip } from './pipeline.js';
@@ -90,6 +91,7 @@ export class CryDetector extends Emitter<DetectorEvents> {
   private ownStream: MediaStream | null = null;
   private poster: ResultPoster | null = null;
   private postTimer: ReturnType<typeof setInterval> | null = null;
+  private unwatchPage: (() => void) | null = null;
   private nextId = 1;
   private pending = new Map<number, { resolve: (r: ClipResult) => void; reject: (e: Error) => void }>();
   private stopWaiters: (() => void)[] = [];
@@ -296,15 +298,18 @@ export class CryDetector extends Emitter<DetectorEvents> {
       backendUrl: o.backendUrl, apiKey: o.apiKey, sessionId: crypto.randomUUID(), deviceId,
       sessionStartedAt: new Date().toISOString(), models: this.info.versions, store, maxWindows: o.maxBatchWindows,
       onStatus: (s) => this.emit('backend', s),
+      onError: (e) => this.emit('warning', `could not queue results for the backend: ${e.message}`),
     });
     // A storage failure (e.g. IndexedDB blocked in a private window) must not break detection.
     this.postTimer = setInterval(() => {
       this.poster?.flush().catch((e) => this.emit('warning', `could not queue results for the backend: ${e instanceof Error ? e.message : e}`));
     }, o.batchIntervalSeconds * 1000);
     if (typeof addEventListener === 'function') addEventListener('online', this.onOnline);
+    // Hidden or closing: everything pending goes out now, with keepalive (the timer may never fire again).
+    this.unwatchPage = watchPage({ hidden: () => this.poster?.sendForUnload() });
   }
 
-  private onOnline = () => void this.poster?.sendQueued().catch(() => undefined);
+  private onOnline = () => void this.poster?.sendQueued({ now: true }).catch(() => undefined);
 
   pause(): void {
     if (this._state !== 'listening') return;
@@ -332,6 +337,8 @@ export class CryDetector extends Emitter<DetectorEvents> {
     if (this.postTimer) clearInterval(this.postTimer);
     this.postTimer = null;
     if (typeof removeEventListener === 'function') removeEventListener('online', this.onOnline);
+    this.unwatchPage?.();
+    this.unwatchPage = null;
     await this.poster?.flush().catch(() => undefined);
     this.poster = null;
     this.setState('stopped');

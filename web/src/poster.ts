@@ -2,7 +2,12 @@
 // Off unless a backendUrl is configured. Each batch gets a UUID batchId — the idempotency key —
 // before it is stored in the outbox, so a retry after a lost response is stored once by the server.
 // Failures are retried with exponential backoff; batches wait in the outbox (IndexedDB) while offline.
-import { BATCH_SCHEMA_V1, LIMITS, validateBatch, type BatchEvent, type BatchWindow, type DetectionBatchV1 } from './protocol/index.js';
+// Onset/offset events are sent the moment they arrive (a caregiver must not wait for the next
+// batch, and a tab closed right after a cry must not lose it); window summaries wait for flush().
+// sendForUnload() is the pagehide path: synchronous up to the fetch calls, keepalive requests only.
+import { byteLength, packBatches } from './batches.js';
+import { KeepaliveBudget, pageKeepalive, unloadOrder } from './keepalive.js';
+import { validateBatch, type BatchEvent, type BatchWindow, type DetectionBatchV1 } from './protocol/index.js';
 import type { BatchStore } from './queue.js';
 import type { DetectionEvent, WindowResult } from './types.js';
 
@@ -38,7 +43,13 @@ export interface PosterOptions {
   uuid?: () => string;
   now?: () => number;
   onStatus?: (s: PosterStatus) => void;
+  /** A failure that is not a send failure (the outbox could not be written), for a warning. */
+  onError?: (e: Error) => void;
+  /** Keepalive quota; default the page's shared one. */
+  keepalive?: KeepaliveBudget;
 }
+
+type Outcome = 'ok' | 'retry' | 'rejected';
 
 /** Statuses that mean "try again later"; any other 4xx is a permanent rejection. */
 const RETRYABLE = new Set([408, 425, 429]);
@@ -50,6 +61,13 @@ export class ResultPoster {
   private attempt = 0;
   private nextRetryAt = 0;
   private sending: Promise<void> | null = null;
+  private again = false;
+  /** This session's batches not yet accepted, by batchId (insertion order): the outbox's in-memory
+   *  mirror, so sendForUnload() can send without waiting for IndexedDB. */
+  private unsent = new Map<string, DetectionBatchV1>();
+  /** Requests in flight by batchId, so no batch is posted twice at once. */
+  private inFlight = new Map<string, Promise<Outcome>>();
+  private readonly keepalive: KeepaliveBudget;
   private status: PosterStatus = { state: 'idle', queued: 0, sent: 0 };
   readonly endpoint: string;
 
@@ -57,6 +75,7 @@ export class ResultPoster {
     const base = o.backendUrl.endsWith('/') ? o.backendUrl : `${o.backendUrl}/`;
     const origin = typeof location !== 'undefined' ? location.href : 'http://localhost/';
     this.endpoint = new URL('api/v1/detections', new URL(base, origin)).href;
+    this.keepalive = o.keepalive ?? pageKeepalive;
   }
 
   addWindow(w: WindowResult): void {
@@ -66,42 +85,64 @@ export class ResultPoster {
     this.windows.push({ start: w.start, end: w.end, probs });
   }
 
+  /** Buffers the event and sends it at once (with the windows buffered so far), past any backoff. */
   addEvent(e: DetectionEvent): void {
     const ev: BatchEvent = { type: e.type, label: e.label, start: e.start, peak: clamp(e.peak) };
     if (e.type === 'offset' && e.end !== undefined) ev.end = e.end;
     if (e.mean !== undefined) ev.mean = clamp(e.mean);
     this.events.push(ev);
+    this.flush({ now: true }).catch((err) => this.o.onError?.(err instanceof Error ? err : new Error(String(err))));
   }
 
-  /** Moves buffered results into batches in the outbox, then tries to send the outbox. */
-  async flush(): Promise<PosterStatus> {
-    await this.enqueueBuffered();
-    await this.sendQueued();
+  /**
+   * Moves buffered results into batches in the outbox, then tries to send the outbox.
+   * `now`: ignore the retry backoff (an event is worth a try even while the network was failing).
+   */
+  async flush(opts: { now?: boolean } = {}): Promise<PosterStatus> {
+    await this.enqueue(this.pack());
+    await this.sendQueued(opts);
     return this.status;
   }
 
-  private async enqueueBuffered(): Promise<void> {
-    const maxW = Math.min(this.o.maxWindows ?? 200, LIMITS.maxWindows);
-    while (this.windows.length || this.events.length) {
-      const batch: DetectionBatchV1 = {
-        schema: BATCH_SCHEMA_V1,
-        batchId: (this.o.uuid ?? (() => crypto.randomUUID()))(),
-        sessionId: this.o.sessionId,
-        deviceId: this.o.deviceId,
-        sentAt: new Date(this.now()).toISOString(),
-        sessionStartedAt: this.o.sessionStartedAt,
-        models: this.o.models,
-        windows: this.windows.splice(0, maxW),
-        events: this.events.splice(0, LIMITS.maxEvents),
-      };
-      const v = validateBatch(batch);
+  /** Packs the buffer into batches and remembers them as unsent (synchronous). */
+  private pack(): DetectionBatchV1[] {
+    const batches = packBatches(this.o, this.windows, this.events, {
+      maxWindows: this.o.maxWindows ?? 200, uuid: this.o.uuid ?? (() => crypto.randomUUID()), sentAt: new Date(this.now()).toISOString(),
+    });
+    for (const b of batches) this.unsent.set(b.batchId, b);
+    return batches;
+  }
+
+  private async enqueue(batches: DetectionBatchV1[]): Promise<void> {
+    for (const b of batches) {
+      const v = validateBatch(b);
       if (!v.ok) {
         // A bug on our side, not a transient failure: report it rather than retry forever.
+        this.unsent.delete(b.batchId);
         this.setStatus({ state: 'rejected', error: `invalid batch not sent: ${v.errors.map((e) => `${e.path} ${e.message}`).join('; ')}` });
         continue;
       }
-      await this.o.store.put(batch);
+      await this.o.store.put(b);
     }
+  }
+
+  /**
+   * The page is being hidden or closed: packs everything buffered, writes it to the outbox (best
+   * effort: the page may be gone before IndexedDB commits) and sends every unsent batch of this
+   * session that fits the keepalive quota, event batches first. What does not fit stays in the
+   * outbox for the next flush or the next visit. Returns how many batches were sent / left.
+   */
+  sendForUnload(): { sending: number; left: number } {
+    const fresh = this.pack();
+    this.enqueue(fresh).catch((err) => this.o.onError?.(err instanceof Error ? err : new Error(String(err))));
+    let sending = 0;
+    let left = 0;
+    for (const b of unloadOrder([...this.unsent.values()])) {
+      if (this.inFlight.has(b.batchId)) { sending++; continue; }
+      if (this.deliver(b, true)) sending++;
+      else left++;
+    }
+    return { sending, left };
   }
 
   private now(): number {
@@ -109,26 +150,29 @@ export class ResultPoster {
   }
 
   /** Sends queued batches oldest first; stops at the first retryable failure (keeps order). */
-  async sendQueued(): Promise<void> {
-    if (this.sending) return this.sending;
+  async sendQueued(opts: { now?: boolean } = {}): Promise<void> {
+    if (opts.now) this.nextRetryAt = 0;
+    if (this.sending) {
+      // A batch put after the running loop last looked at the outbox must not wait for the next flush.
+      this.again = true;
+      return this.sending;
+    }
     if (this.now() < this.nextRetryAt) {
       this.setStatus({ state: 'retrying', queued: await this.o.store.count(), nextRetryAt: this.nextRetryAt });
       return;
     }
     this.sending = (async () => {
       try {
-        for (;;) {
-          const [batch] = await this.o.store.list(1);
-          if (!batch) break;
-          this.setStatus({ state: 'sending', queued: await this.o.store.count() });
-          const outcome = await this.post(batch);
-          if (outcome === 'retry') return;
-          await this.o.store.delete(batch.batchId);
-          if (outcome === 'ok') this.sent++;
-          this.attempt = 0;
-          this.nextRetryAt = 0;
-        }
-        if (this.status.state !== 'rejected') this.setStatus({ state: this.sent ? 'sent' : 'idle', queued: 0, error: undefined });
+        do {
+          this.again = false;
+          for (;;) {
+            const [batch] = await this.o.store.list(1);
+            if (!batch) break;
+            this.setStatus({ state: 'sending', queued: await this.o.store.count() });
+            if ((await this.deliver(batch, false)) === 'retry') return;
+          }
+        } while (this.again && this.now() >= this.nextRetryAt);
+        if (this.status.state !== 'rejected') this.setStatus({ state: this.sent ? 'sent' : 'idle', queued: await this.o.store.count(), error: undefined });
       } finally {
         this.sending = null;
       }
@@ -136,12 +180,42 @@ export class ResultPoster {
     return this.sending;
   }
 
-  private async post(batch: DetectionBatchV1): Promise<'ok' | 'retry' | 'rejected'> {
+  /**
+   * Posts one batch (once at a time) and settles the outbox: removed when accepted or rejected for
+   * good, kept (with backoff) otherwise. `keepaliveOnly`: on unload, a request that cannot be
+   * keepalive would die with the page, so it is not made (returns null).
+   */
+  private deliver(batch: DetectionBatchV1, keepaliveOnly: boolean): Promise<Outcome> | null {
+    const running = this.inFlight.get(batch.batchId);
+    if (running) return running;
+    const body = JSON.stringify({ ...batch, sentAt: new Date(this.now()).toISOString() });
+    const bytes = byteLength(body);
+    const keepalive = this.keepalive.take(bytes);
+    if (!keepalive && keepaliveOnly) return null;
+    const p = this.post(batch, body, keepalive).then(async (outcome) => {
+      if (outcome !== 'retry') {
+        this.unsent.delete(batch.batchId);
+        await this.o.store.delete(batch.batchId);
+        if (outcome === 'ok') this.sent++;
+        this.attempt = 0;
+        this.nextRetryAt = 0;
+      }
+      return outcome;
+    }).finally(() => {
+      if (keepalive) this.keepalive.release(bytes);
+      this.inFlight.delete(batch.batchId);
+    });
+    this.inFlight.set(batch.batchId, p);
+    return p;
+  }
+
+  private async post(batch: DetectionBatchV1, body: string, keepalive: boolean): Promise<Outcome> {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'idempotency-key': batch.batchId };
     if (this.o.apiKey) headers.authorization = `Bearer ${this.o.apiKey}`;
     let error: string;
     try {
-      const res = await (this.o.fetch ?? fetch)(this.endpoint, { method: 'POST', headers, body: JSON.stringify({ ...batch, sentAt: new Date(this.now()).toISOString() }) });
+      // Keepalive whenever the quota allows: a request already on its way survives the tab closing.
+      const res = await (this.o.fetch ?? fetch)(this.endpoint, { method: 'POST', headers, body, keepalive });
       if (res.ok) return 'ok';
       const text = await res.text().catch(() => '');
       error = `HTTP ${res.status}${text ? `: ${text.slice(0, 200)}` : ''}`;
