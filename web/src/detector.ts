@@ -7,7 +7,9 @@ import { resolveOptions, type CryDetectorOptions, type ResolvedOptions } from '.
 import { ResultPoster, type PosterStatus } from './poster.js';
 import { IndexedDbBatchStore, MemoryBatchStore, type BatchStore } from './queue.js';
 import { watchPage } from './page-lifecycle.js';
-import { SampleRing } from './ring.js';
+import { openCapture, watchCapture, MicrophoneError, type Capture } from './capture.js';
+import { CaptureHealth, PROBLEM_TEXT, type CaptureProblem, type HealthSignal, type HealthStep } from './capture-health.js';
+import { ScreenWakeLock, type WakeLockState } from './wake-lock.js';
 import type { ClipResult, DetectionEvent, LoadProgress, WindowResult } from './types.js';
 import { checkClip } from './pipeline.js';
 
@@ -28,7 +30,21 @@ export class CryDetectorError extends Error {
   }
 }
 
-export type DetectorState = 'ready' | 'starting' | 'listening' | 'paused' | 'stopped' | 'destroyed';
+/**
+ * - 'listening': hearing the room
+ * - 'degraded': capturing, but the microphone is muted by the system (only silence arrives)
+ * - 'recovering': the capture was lost (microphone unplugged, audio suspended …); restarting it
+ */
+export type DetectorState = 'ready' | 'starting' | 'listening' | 'degraded' | 'recovering' | 'paused' | 'stopped' | 'destroyed';
+
+/** What happened to the capture (see `health` on CryDetector, and capture-health.ts). */
+export type HealthEvent =
+  /** A problem began: state is now 'degraded' or 'recovering'. */
+  | { type: 'interrupted'; problem: CaptureProblem; message: string }
+  /** A restart failed; the next one is in `retryInMs` (sooner if the page is shown or devices change). */
+  | { type: 'retrying'; problem: CaptureProblem; attempt: number; retryInMs: number; error: string }
+  /** Hearing again. `attempts`: restarts tried (0 if the problem cleared by itself); a restart begins a new session (stream time 0). */
+  | { type: 'recovered'; problem: CaptureProblem; attempts: number; downtimeSeconds: number };
 
 export interface DetectorEvents {
   /** Model/core loading progress. */
@@ -42,6 +58,10 @@ export interface DetectorEvents {
   error: CryDetectorError;
   warning: string;
   state: DetectorState;
+  /** Capture problems and recoveries (why the state is 'degraded' or 'recovering'). */
+  health: HealthEvent;
+  /** Screen Wake Lock state while listening (option keepScreenOn). */
+  wakelock: WakeLockState;
   /** Result-sending status (only when backendUrl is set). */
   backend: PosterStatus;
 }
@@ -56,6 +76,8 @@ export interface Handlers {
   onError?: (e: CryDetectorError) => void;
   onWarning?: (e: string) => void;
   onState?: (e: DetectorState) => void;
+  onHealth?: (e: HealthEvent) => void;
+  onWakelock?: (e: WakeLockState) => void;
   onBackend?: (e: PosterStatus) => void;
 }
 
@@ -86,9 +108,18 @@ function micError(e: unknown): CryDetectorError {
 
 export class CryDetector extends Emitter<DetectorEvents> {
   private worker: Worker;
-  private ctx: AudioContext | null = null;
-  private node: AudioWorkletNode | null = null;
-  private ownStream: MediaStream | null = null;
+  private capture: Capture | null = null;
+  private unwatchCapture: (() => void) | null = null;
+  /** The app's own MediaStream given to start(), reused by a restart; null = we open the microphone. */
+  private appStream: MediaStream | null = null;
+  private health: CaptureHealth | null = null;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
+  private restarting: Promise<void> | null = null;
+  private stopping = false;
+  private readonly wakeLock = new ScreenWakeLock((s, err) => {
+    this.emit('wakelock', s);
+    if (s === 'refused') this.emit('warning', `the screen may sleep while listening: wake lock refused (${err})`);
+  });
   private poster: ResultPoster | null = null;
   private postTimer: ReturnType<typeof setInterval> | null = null;
   private unwatchPage: (() => void) | null = null;
@@ -103,6 +134,18 @@ export class CryDetector extends Emitter<DetectorEvents> {
   sampleRate = 0;
   /** 'ring' when a SharedArrayBuffer ring buffer carries audio, 'messages' otherwise. */
   transport: 'ring' | 'messages' | null = null;
+  /** Why the detector is 'degraded' or 'recovering' (null otherwise). */
+  get problem(): CaptureProblem | null {
+    return this.health?.problem ?? null;
+  }
+  /** Screen Wake Lock: 'held', 'released' (page hidden), 'unsupported', 'refused' or 'off'. */
+  get wakeLockState(): WakeLockState {
+    return this.wakeLock.state;
+  }
+  /** The MediaStream being listened to (null when not listening). */
+  get mediaStream(): MediaStream | null {
+    return this.capture?.stream ?? null;
+  }
 
   private constructor(readonly options: ResolvedOptions, readonly assets: AssetUrls, readonly info: ReadyInfo, worker: Worker) {
     super();
@@ -210,7 +253,7 @@ export class CryDetector extends Emitter<DetectorEvents> {
    */
   async start(stream?: MediaStream): Promise<void> {
     if (this._state === 'destroyed') throw new CryDetectorError('runtime', 'detector was destroyed');
-    if (this._state === 'listening' || this._state === 'starting') return;
+    if (this.listeningLike() || this._state === 'starting' || this.stopping) return;
     const problems = supportProblems().filter((p) => stream ? !p.startsWith('microphone') : true);
     if (problems.length) {
       const e = new CryDetectorError('unsupported', `This browser cannot capture audio here: missing ${problems.join(', ')}.`);
@@ -218,62 +261,120 @@ export class CryDetector extends Emitter<DetectorEvents> {
       throw e;
     }
     this.setState('starting');
+    this.appStream = stream ?? null;
     try {
-      if (!stream) {
-        try {
-          stream = await navigator.mediaDevices.getUserMedia({
-            // Raw audio: echo cancellation / noise suppression would remove the very sounds we detect.
-            audio: { echoCancellation: false, noiseSuppression: false, autoGainControl: false, channelCount: 1 },
-          });
-        } catch (e) {
-          throw micError(e);
-        }
-        this.ownStream = stream;
-      }
-      if (!stream.getAudioTracks().length) throw new CryDetectorError('no-device', 'The media stream has no audio track.');
-      // A microphone unplugged (or revoked) mid-session ends its track: say so and stop cleanly.
-      for (const t of stream.getAudioTracks()) {
-        t.addEventListener('ended', () => {
-          if (this._state !== 'listening' && this._state !== 'paused') return;
-          this.fail(new CryDetectorError('no-device', 'The microphone was disconnected or access was revoked.'));
-          void this.stop();
-        }, { once: true });
-      }
-      const ctx = new AudioContext({ latencyHint: 'interactive' }); // device's own rate
-      this.ctx = ctx;
-      this.sampleRate = ctx.sampleRate;
-      await ctx.audioWorklet.addModule(this.assets.worklet);
-      const useRing = globalThis.crossOriginIsolated === true && typeof SharedArrayBuffer === 'function';
-      const ring = useRing ? SampleRing.create(Math.ceil(ctx.sampleRate * 4)) : null;
-      const node = new AudioWorkletNode(ctx, 'cryscope-capture', {
-        numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1], channelCount: 1, channelCountMode: 'explicit',
-        processorOptions: ring ? { ring: ring.buffer } : {},
-      });
-      this.node = node;
-      if (ring) {
-        this.transport = 'ring';
-        this.worker.postMessage({ type: 'start', sampleRate: ctx.sampleRate, ring: ring.buffer as SharedArrayBuffer } satisfies ToWorker);
-      } else {
-        this.transport = 'messages';
-        const ch = new MessageChannel();
-        node.port.postMessage({ port: ch.port1 }, [ch.port1]);
-        this.worker.postMessage({ type: 'start', sampleRate: ctx.sampleRate, port: ch.port2 } satisfies ToWorker, [ch.port2]);
-      }
-      const src = ctx.createMediaStreamSource(stream);
-      const mute = ctx.createGain();
-      mute.gain.value = 0; // the worklet must be pulled by the graph, but nothing should be heard
-      src.connect(node).connect(mute).connect(ctx.destination);
-      if (ctx.state !== 'running') await ctx.resume();
-      this.startedAt = performance.now();
-      this.startPoster();
-      this.setState('listening');
+      await this.openLive();
     } catch (e) {
-      await this.teardownAudio();
       this.setState('stopped');
       const err = e instanceof CryDetectorError ? e : new CryDetectorError('runtime', `Could not start: ${e instanceof Error ? e.message : e}`, e);
       this.fail(err);
       throw err;
     }
+    this.health = new CaptureHealth();
+    this.unwatchPage = watchPage({
+      // Hidden or closing: everything pending goes out now, with keepalive (the timer may never fire again).
+      hidden: () => this.poster?.sendForUnload(),
+      // Shown again: the browser dropped the wake lock while hidden, and a pending restart may work now.
+      visible: () => {
+        if (this.listeningLike()) void this.wakeLock.onVisible();
+        this.onHealth({ type: 'nudge' });
+      },
+      interacted: () => this.onHealth({ type: 'nudge' }),
+    });
+    this.setState('listening');
+    if (this.options.keepScreenOn) void this.wakeLock.acquire();
+  }
+
+  /** Opens the capture (microphone or the app's stream), starts the worker and a poster session. */
+  private async openLive(): Promise<void> {
+    let capture: Capture;
+    try {
+      capture = await openCapture(this.assets, this.worker, this.appStream ?? undefined);
+    } catch (e) {
+      throw e instanceof MicrophoneError ? micError(e.error) : e;
+    }
+    this.capture = capture;
+    this.sampleRate = capture.ctx.sampleRate;
+    this.transport = capture.transport;
+    this.startedAt = performance.now();
+    this.unwatchCapture = watchCapture(capture, (sig) => this.onHealth(sig), () => this._state === 'paused');
+    this.startPoster();
+  }
+
+  /** Ends the capture: audio torn down, the worker flushes open episodes (offsets), results sent. */
+  private async closeLive(): Promise<void> {
+    this.unwatchCapture?.();
+    this.unwatchCapture = null;
+    await this.capture?.close();
+    this.capture = null;
+    const stopped = new Promise<void>((r) => this.stopWaiters.push(r));
+    this.worker.postMessage({ type: 'stop' } satisfies ToWorker);
+    await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000))]);
+    if (this.postTimer) clearInterval(this.postTimer);
+    this.postTimer = null;
+    if (typeof removeEventListener === 'function') removeEventListener('online', this.onOnline);
+    await this.poster?.flush().catch(() => undefined);
+    this.poster = null;
+  }
+
+  private listeningLike(): boolean {
+    if (this.stopping) return false;
+    return this._state === 'listening' || this._state === 'degraded' || this._state === 'recovering';
+  }
+
+  /** Feeds the health state machine and carries out what it says. */
+  private onHealth(sig: HealthSignal): void {
+    if (!this.health || !this.listeningLike()) return;
+    const step = this.health.signal(sig);
+    if (step.interrupted) {
+      if (!this.options.autoRecover && step.state === 'recovering') {
+        // The app handles recovery itself: report and stop, as a plain error.
+        this.fail(new CryDetectorError('no-device', PROBLEM_TEXT[step.interrupted]));
+        void this.stop();
+        return;
+      }
+      this.emit('health', { type: 'interrupted', problem: step.interrupted, message: PROBLEM_TEXT[step.interrupted] });
+    }
+    if (step.recovered) {
+      const r = step.recovered;
+      this.emit('health', { type: 'recovered', problem: r.problem, attempts: r.attempts, downtimeSeconds: r.downtimeMs / 1000 });
+    }
+    if (step.state !== this._state) this.setState(step.state);
+    if (step.restart) {
+      this.restarting = this.restart(step).finally(() => { this.restarting = null; });
+    }
+  }
+
+  /** One restart attempt: a fresh capture (and backend session); reports the outcome to the machine. */
+  private async restart(step: HealthStep): Promise<void> {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    let result: HealthSignal;
+    try {
+      await this.closeLive();
+      if (this.appStream && !this.appStream.getAudioTracks().some((t) => t.readyState === 'live')) {
+        throw new CryDetectorError('no-device', 'the MediaStream given to start() has ended; call start() with a new one');
+      }
+      if (!this.listeningLike()) return; // stop() ran meanwhile
+      await this.openLive();
+      if (!this.listeningLike()) return; // stop() ran meanwhile and closes what was opened
+      result = { type: 'restarted' };
+    } catch (e) {
+      if (this.appStream && e instanceof CryDetectorError && e.code === 'no-device') {
+        this.fail(e); // nothing we can reopen: the app must supply a new stream
+        void this.stop();
+        return;
+      }
+      result = { type: 'restart-failed', message: e instanceof Error ? e.message : String(e) };
+    }
+    if (!this.listeningLike()) return;
+    const next = this.health!.signal(result);
+    if (next.recovered) this.emit('health', { type: 'recovered', problem: next.recovered.problem, attempts: next.recovered.attempts, downtimeSeconds: next.recovered.downtimeMs / 1000 });
+    if (next.retryInMs !== undefined && result.type === 'restart-failed') {
+      this.emit('health', { type: 'retrying', problem: step.problem!, attempt: this.health!.attempts, retryInMs: next.retryInMs, error: result.message });
+      this.retryTimer = setTimeout(() => this.onHealth({ type: 'retry-due' }), next.retryInMs);
+    }
+    if (next.state !== this._state) this.setState(next.state);
   }
 
   private startPoster(): void {
@@ -305,53 +406,47 @@ export class CryDetector extends Emitter<DetectorEvents> {
       this.poster?.flush().catch((e) => this.emit('warning', `could not queue results for the backend: ${e instanceof Error ? e.message : e}`));
     }, o.batchIntervalSeconds * 1000);
     if (typeof addEventListener === 'function') addEventListener('online', this.onOnline);
-    // Hidden or closing: everything pending goes out now, with keepalive (the timer may never fire again).
-    this.unwatchPage = watchPage({ hidden: () => this.poster?.sendForUnload() });
   }
 
   private onOnline = () => void this.poster?.sendQueued({ now: true }).catch(() => undefined);
 
   pause(): void {
-    if (this._state !== 'listening') return;
-    this.node?.port.postMessage({ type: 'pause' });
+    if (this._state !== 'listening' && this._state !== 'degraded') return;
+    this.capture?.node.port.postMessage({ type: 'pause' });
     this.worker.postMessage({ type: 'pause' } satisfies ToWorker);
-    void this.ctx?.suspend();
+    void this.capture?.ctx.suspend();
+    void this.wakeLock.release();
     this.setState('paused');
   }
 
   resume(): void {
     if (this._state !== 'paused') return;
-    this.node?.port.postMessage({ type: 'resume' });
+    this.capture?.node.port.postMessage({ type: 'resume' });
     this.worker.postMessage({ type: 'resume' } satisfies ToWorker);
-    void this.ctx?.resume();
-    this.setState('listening');
+    void this.capture?.ctx.resume();
+    this.setState(this.health?.state ?? 'listening');
+    if (this.options.keepScreenOn) void this.wakeLock.acquire();
+    // Signals are not acted on while paused: a microphone unplugged meanwhile is noticed now.
+    if (this.capture && !this.capture.stream.getAudioTracks().some((t) => t.readyState === 'live')) this.onHealth({ type: 'track-ended' });
   }
 
   /** Stops listening; open episodes are closed (offset events) and pending results are sent. */
   async stop(): Promise<void> {
-    if (this._state !== 'listening' && this._state !== 'paused' && this._state !== 'starting') return;
-    await this.teardownAudio();
-    const stopped = new Promise<void>((r) => this.stopWaiters.push(r));
-    this.worker.postMessage({ type: 'stop' } satisfies ToWorker);
-    await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000))]);
-    if (this.postTimer) clearInterval(this.postTimer);
-    this.postTimer = null;
-    if (typeof removeEventListener === 'function') removeEventListener('online', this.onOnline);
-    this.unwatchPage?.();
-    this.unwatchPage = null;
-    await this.poster?.flush().catch(() => undefined);
-    this.poster = null;
-    this.setState('stopped');
-  }
-
-  private async teardownAudio(): Promise<void> {
-    this.node?.port.postMessage({ type: 'stop' });
-    this.node?.disconnect();
-    this.node = null;
-    this.ownStream?.getTracks().forEach((t) => t.stop());
-    this.ownStream = null;
-    if (this.ctx && this.ctx.state !== 'closed') await this.ctx.close().catch(() => undefined);
-    this.ctx = null;
+    if (this.stopping || (!this.listeningLike() && this._state !== 'paused' && this._state !== 'starting')) return;
+    this.stopping = true;
+    try {
+      if (this.retryTimer) clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+      this.unwatchPage?.();
+      this.unwatchPage = null;
+      await this.wakeLock.release();
+      await this.restarting; // a restart in progress returns without reopening once it sees `stopping`
+      await this.closeLive();
+      this.health = null;
+      this.setState('stopped');
+    } finally {
+      this.stopping = false;
+    }
   }
 
   /** Stops and releases everything (worker, models). The detector cannot be used afterwards. */

@@ -3,7 +3,9 @@
 //   detector.on('onset', (e) => console.log(e.label, e.start));
 //   await detector.start();
 export { CryDetector, CryDetectorError, supportProblems } from './detector.js';
-export type { DetectorEvents, DetectorState, ErrorCode, Handlers } from './detector.js';
+export type { DetectorEvents, DetectorState, ErrorCode, Handlers, HealthEvent } from './detector.js';
+export type { CaptureProblem } from './capture-health.js';
+export type { WakeLockState } from './wake-lock.js';
 export { resolveOptions, OptionsError, FUSION_METHODS } from './options.js';
 export type { CryDetectorOptions, FusionMethod, Thresholds, Hysteresis, Smoothing, ModelUrls } from './options.js';
 export { LABELS } from './labels.js';

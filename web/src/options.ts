@@ -92,6 +92,19 @@ export interface CryDetectorOptions {
   sendWindows?: boolean;
   /** Device id sent with batches. Default: a random id kept in localStorage. */
   deviceId?: string;
+  /**
+   * Keep the screen on while listening (Screen Wake Lock; re-taken when the page is shown again).
+   * Default true: a sleeping phone or laptop stops the microphone. The `wakelock` event reports
+   * 'unsupported' / 'refused' where the browser cannot.
+   */
+  keepScreenOn?: boolean;
+  /**
+   * Restart the capture by itself when it is lost (microphone track ended, AudioContext suspended,
+   * interrupted or closed), retrying after 1 s, 2 s, 4 s … at most every 30 s, and at once when
+   * the page is shown or the device list changes. Default true. false: such a loss is an error
+   * ('no-device') and the detector stops, as before.
+   */
+  autoRecover?: boolean;
 }
 
 /** Options after validation: detection settings left undefined fall back to the manifest. */
@@ -120,6 +133,8 @@ export interface ResolvedOptions {
   maxBatchWindows: number;
   sendWindows: boolean;
   deviceId?: string;
+  keepScreenOn: boolean;
+  autoRecover: boolean;
 }
 
 export class OptionsError extends Error {
@@ -134,6 +149,7 @@ const KNOWN_KEYS = new Set<string>([
   'yamnetHopSeconds', 'wav2vec2WindowSeconds', 'wav2vec2HopSeconds', 'fusionMethod', 'thresholds',
   'smoothing', 'minDurationSeconds', 'cooldownSeconds', 'topAudioSetLabels', 'threads', 'parallelModels', 'assetBaseUrl',
   'backendUrl', 'apiKey', 'batchIntervalSeconds', 'maxBatchWindows', 'sendWindows', 'deviceId',
+  'keepScreenOn', 'autoRecover',
 ]);
 
 type Problems = string[];
@@ -287,6 +303,8 @@ export function resolveOptions(input: CryDetectorOptions = {}): ResolvedOptions 
     maxBatchWindows: num(p, 'maxBatchWindows', input.maxBatchWindows, 1, 1000, 200, true),
     sendWindows: bool(p, 'sendWindows', input.sendWindows, true),
     deviceId: input.deviceId,
+    keepScreenOn: bool(p, 'keepScreenOn', input.keepScreenOn, true),
+    autoRecover: bool(p, 'autoRecover', input.autoRecover, true),
   };
   if (resolved.threads !== undefined && !Number.isInteger(resolved.threads)) p.push(`threads must be an integer, got ${resolved.threads}`);
   if (resolved.wav2vec2HopSeconds > resolved.wav2vec2WindowSeconds) {

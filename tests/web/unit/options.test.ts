@@ -21,6 +21,12 @@ describe('resolveOptions', () => {
     expect(o.topAudioSetLabels).toBe(3);
   });
 
+  it('keeps the screen on and recovers by itself unless told not to; rejects non-booleans', () => {
+    expect(resolveOptions()).toMatchObject({ keepScreenOn: true, autoRecover: true });
+    expect(resolveOptions({ keepScreenOn: false, autoRecover: false })).toMatchObject({ keepScreenOn: false, autoRecover: false });
+    expect(() => resolveOptions({ keepScreenOn: 'yes' as any, autoRecover: 1 as any })).toThrow(/keepScreenOn must be true or false[\s\S]*autoRecover must be true or false/);
+  });
+
   it('lists every problem at once with the option name', () => {
     let err: OptionsError | undefined;
     try {
