@@ -223,4 +223,121 @@ describe('demo page, live microphone (fake device)', () => {
       backend.close();
     }
   });
+
+});
+
+describe('demo page, a night of listening: wake lock and recovery (fake device)', () => {
+  /** Records the detector's state and health events in the page, from now on. */
+  async function record(page: Page) {
+    await page.evaluate(() => {
+      const w = window as unknown as { cryscope: { detector: any }; states: string[]; health: any[] };
+      w.states = [];
+      w.health = [];
+      w.cryscope.detector.on('state', (s: string) => w.states.push(s));
+      w.cryscope.detector.on('health', (h: unknown) => w.health.push(h));
+    });
+    return async () => page.evaluate(() => { const w = window as unknown as { states: string[]; health: any[] }; return { states: w.states, health: w.health }; });
+  }
+
+  /** Windows keep coming after a restart: stream time (which restarts at 0) passes `t` again. */
+  async function hearsAgain(page: Page, t: number) {
+    await page.waitForFunction((x) => (window as any).cryscope.windows.length > 0 && Number(document.getElementById('bars')?.dataset.time ?? 0) >= x && (window as any).cryscope.windows[0].start < 1, t, { timeout: 30_000, polling: 200 });
+  }
+
+  it('restarts the microphone by itself when its track ends (unplugged) and keeps detecting', async () => {
+    const clip = longestClip('cry');
+    const wav = toWav(clip.path, 'cry-unplug.wav', { rate: 48000, pre: 1, post: 2 });
+    const { page, errors } = await open(wav);
+    await listen(page);
+    await page.locator('[data-testid=event][data-label=cry]').first().waitFor({ timeout: 30_000 });
+    const results = await record(page);
+    const oldTrack = await page.evaluate(() => {
+      const t = (window as any).cryscope.detector.mediaStream.getAudioTracks()[0] as MediaStreamTrack;
+      t.stop(); // what an unplugged device does, seen from the page: the track ends …
+      t.dispatchEvent(new Event('ended')); // … and says so (stop() from script does not fire 'ended')
+      return t.id;
+    });
+    await page.waitForSelector('[data-testid=status][data-state=listening]', { timeout: 30_000 });
+    const { states, health } = await results();
+    console.log(`unplug: states ${JSON.stringify(states)}, health ${JSON.stringify(health)}`);
+    expect(states).toEqual(['recovering', 'listening']);
+    expect(health[0]).toMatchObject({ type: 'interrupted', problem: 'microphone-ended' });
+    expect(health[health.length - 1]).toMatchObject({ type: 'recovered', problem: 'microphone-ended', attempts: 1 });
+    expect(health[health.length - 1].downtimeSeconds).toBeLessThan(10);
+    const now = await page.evaluate(() => { const t = (window as any).cryscope.detector.mediaStream.getAudioTracks()[0] as MediaStreamTrack; return { id: t.id, state: t.readyState }; });
+    expect(now.id).not.toBe(oldTrack);
+    expect(now.state).toBe('live');
+    await hearsAgain(page, 2);
+    // The new session detects the looping cry again: a second cry row appears.
+    await page.waitForFunction(() => document.querySelectorAll('[data-testid=event][data-label=cry]').length >= 2, null, { timeout: 30_000 });
+    await page.screenshot({ path: join(RESULTS, 'recovered-unplug.png'), fullPage: true });
+    expect(errors.filter((e) => !/Failed to load resource.*404/.test(e))).toEqual([]);
+  });
+
+  it('shows the recovering state and comes back when the AudioContext is suspended under it', async () => {
+    const clip = longestClip('normal', 'speech');
+    const wav = toWav(clip.path, 'speech-suspend.wav', { rate: 44100, pre: 0.5, post: 0.5 });
+    const { page } = await open(wav);
+    await listen(page);
+    await page.waitForFunction(() => Number(document.getElementById('bars')?.dataset.time ?? 0) >= 2, null, { timeout: 30_000 });
+    const results = await record(page);
+    // Hold the restart back for a moment (the next getUserMedia answers 1.5 s late) so the
+    // recovering state is on screen long enough to be read from the DOM, as a user would see it.
+    await page.evaluate(() => {
+      const md = navigator.mediaDevices;
+      const gum = md.getUserMedia.bind(md);
+      md.getUserMedia = (c?: MediaStreamConstraints) => { md.getUserMedia = gum; return new Promise((r) => setTimeout(r, 1500)).then(() => gum(c)); };
+      void (window as any).cryscope.detector.capture.ctx.suspend(); // as the browser or OS would
+    });
+    await page.waitForSelector('[data-testid=status][data-state=recovering]', { timeout: 10_000 });
+    expect(await page.getByTestId('status').textContent()).toMatch(/Not hearing anything.*suspended/);
+    expect(await page.title()).toMatch(/^⚠/);
+    await page.waitForSelector('[data-testid=status][data-state=listening]', { timeout: 30_000 });
+    const { states, health } = await results();
+    console.log(`suspend: states ${JSON.stringify(states)}, health ${JSON.stringify(health)}`);
+    expect(states).toEqual(['recovering', 'listening']);
+    expect(health.map((h: { type: string }) => h.type)).toEqual(['interrupted', 'recovered']);
+    expect(health[0].problem).toBe('audio-suspended');
+    expect(await page.evaluate(() => (window as any).cryscope.detector.capture.ctx.state)).toBe('running');
+    expect(await page.title()).toMatch(/^●/);
+    await hearsAgain(page, 2);
+  });
+
+  it('does not mistake pause() for an interruption', async () => {
+    const { page } = await open(undefined);
+    await listen(page);
+    const results = await record(page);
+    await page.getByTestId('pause').click();
+    await page.waitForFunction(() => (window as any).cryscope.detector.capture.ctx.state === 'suspended');
+    await page.waitForTimeout(500);
+    await page.getByTestId('pause').click(); // resume
+    await page.waitForFunction(() => (window as any).cryscope.detector.capture.ctx.state === 'running');
+    const { states, health } = await results();
+    expect(states).toEqual(['paused', 'listening']);
+    expect(health).toEqual([]);
+  });
+
+  it('keeps the screen on while listening and takes the wake lock again when the page is shown', async () => {
+    const { page } = await open(undefined);
+    await listen(page);
+    const note = page.getByTestId('wake-lock');
+    await page.waitForSelector('[data-testid=wake-lock][data-state=held]', { timeout: 10_000 });
+    expect(await note.textContent()).toMatch(/kept on/);
+    // The browser drops the lock when the page is hidden; then the page is shown again.
+    await page.evaluate(() => (window as any).cryscope.detector.wakeLock.sentinel.release());
+    await page.waitForSelector('[data-testid=wake-lock][data-state=released]');
+    await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+    await page.waitForSelector('[data-testid=wake-lock][data-state=held]', { timeout: 10_000 });
+    await page.getByTestId('stop').click();
+    await page.waitForSelector('[data-testid=wake-lock][data-state=off]');
+    expect(await note.isVisible()).toBe(false);
+  });
+
+  it('says the screen may sleep where the browser has no Screen Wake Lock', async () => {
+    const { page } = await open(undefined, { init: 'delete Navigator.prototype.wakeLock;' });
+    await listen(page);
+    await page.waitForSelector('[data-testid=wake-lock][data-state=unsupported]', { timeout: 10_000 });
+    expect(await page.getByTestId('wake-lock').isVisible()).toBe(true);
+    expect(await page.getByTestId('wake-lock').textContent()).toMatch(/cannot keep the screen on/);
+  });
 });

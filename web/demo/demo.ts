@@ -1,5 +1,5 @@
 // The demo page: live detection from the microphone, file analysis, settings, backend status.
-import { CryDetector, CryDetectorError, LABELS, OptionsError, type CryDetectorOptions, type DetectionEvent, type WindowResult } from '../src/index.js';
+import { CryDetector, CryDetectorError, LABELS, OptionsError, type CryDetectorOptions, type DetectionEvent, type DetectorState, type HealthEvent, type WakeLockState, type WindowResult } from '../src/index.js';
 import { drawTimeline, episodesFrom, type Episode } from './timeline.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -11,6 +11,7 @@ const ui = {
   events: $('events'), noEvents: $('no-events'), drop: $('drop'), file: $<HTMLInputElement>('file'),
   fileResult: $('file-result'), fileTimeline: $<HTMLCanvasElement>('file-timeline'), fileEvents: $('file-events'),
   settings: $<HTMLFormElement>('settings'), backendStatus: $('backend-status'), about: $('about'),
+  wakeLock: $('wake-lock'),
 };
 
 let detector: CryDetector | null = null;
@@ -23,6 +24,38 @@ const rows = new Map<string, HTMLTableRowElement>();
 function setStatus(state: string, text: string) {
   ui.status.dataset.state = state;
   ui.status.textContent = text;
+  // The tab title carries the state too: a nursery tab is often in the background.
+  const mark = state === 'listening' ? '● ' : state === 'recovering' || state === 'degraded' || state === 'error' ? '⚠ ' : '';
+  document.title = `${mark}cryscope — cry & scream detector`;
+}
+
+// --- listening health: what the detector says about the microphone and the audio -------------
+let lastHealth: HealthEvent | null = null;
+function listeningText(d: CryDetector) {
+  return `Listening at ${d.sampleRate} Hz (${d.transport === 'ring' ? 'shared-memory ring' : 'message'} transport)…`;
+}
+function onState(d: CryDetector, s: DetectorState) {
+  ui.pause.disabled = s !== 'listening' && s !== 'paused' && s !== 'degraded';
+  ui.stop.disabled = s !== 'listening' && s !== 'paused' && s !== 'degraded' && s !== 'recovering';
+  ui.pause.textContent = s === 'paused' ? 'Resume' : 'Pause';
+  ui.start.disabled = s === 'listening' || s === 'paused' || s === 'starting' || s === 'degraded' || s === 'recovering';
+  const why = lastHealth?.type === 'interrupted' || lastHealth?.type === 'retrying' ? ` ${lastHealth.type === 'interrupted' ? lastHealth.message : `Attempt ${lastHealth.attempt} failed (${lastHealth.error}); next in ${Math.round(lastHealth.retryInMs / 1000)} s.`}` : '';
+  if (s === 'recovering') setStatus('recovering', `Not hearing anything — reconnecting the microphone…${why}`);
+  else if (s === 'degraded') setStatus('degraded', `Not hearing anything.${why}`);
+  else if (s === 'listening' && d.transport) setStatus('listening', listeningText(d));
+}
+const WAKE_TEXT: Record<WakeLockState, string> = {
+  off: '',
+  held: 'The screen is kept on while listening.',
+  released: 'Screen lock released while the page is hidden; it is taken again when you come back.',
+  unsupported: 'This browser cannot keep the screen on: keep the device plugged in and turn off sleep, or the microphone may stop.',
+  refused: 'The screen may sleep (the browser refused to keep it on, e.g. battery saver): keep the device plugged in and turn off sleep.',
+};
+function onWakeLock(s: WakeLockState) {
+  ui.wakeLock.dataset.state = s;
+  ui.wakeLock.textContent = WAKE_TEXT[s];
+  ui.wakeLock.hidden = s === 'off';
+  ui.wakeLock.classList.toggle('warning', s === 'unsupported' || s === 'refused');
 }
 
 function showError(code: string, text: string) {
@@ -65,7 +98,10 @@ function setBars(g: string, p?: number[]) {
   });
 }
 
+// Stream time restarts at 0 with every start and every automatic restart (a new session).
+let session = 0;
 function onWindow(w: WindowResult) {
+  if (windows.length && w.end < windows[windows.length - 1].end) { windows.length = 0; session++; }
   windows.push(w);
   while (windows.length && windows[0].end < w.end - 65) windows.shift();
   setBars('fused', w.fused);
@@ -84,7 +120,7 @@ function onWindow(w: WindowResult) {
 function onEvent(e: DetectionEvent) {
   events.push(e);
   ui.noEvents.hidden = true;
-  const key = `${e.label}@${e.start}`;
+  const key = `${session}:${e.label}@${e.start}`;
   let tr = rows.get(key);
   if (!tr) {
     tr = document.createElement('tr');
@@ -150,12 +186,9 @@ async function getDetector(): Promise<CryDetector> {
     d.on('event', onEvent);
     d.on('warning', (m) => { ui.warning.hidden = false; ui.warning.textContent = m; });
     d.on('error', (e) => showError(e.code, e.message));
-    d.on('state', (s) => {
-      ui.pause.disabled = s !== 'listening' && s !== 'paused';
-      ui.stop.disabled = s !== 'listening' && s !== 'paused';
-      ui.pause.textContent = s === 'paused' ? 'Resume' : 'Pause';
-      ui.start.disabled = s === 'listening' || s === 'paused' || s === 'starting';
-    });
+    d.on('health', (h) => { lastHealth = h; onState(d, d.state); });
+    d.on('state', (s) => onState(d, s));
+    d.on('wakelock', onWakeLock);
     d.on('backend', (s) => {
       const text = { idle: 'connected, nothing to send yet', sending: 'sending…', sent: `results sent (${s.sent} batches)`, retrying: `offline — ${s.queued} batch(es) queued, retrying (${s.error ?? ''})`, rejected: `rejected: ${s.error}`, stopped: 'stopped' }[s.state];
       ui.backendStatus.textContent = `Backend: ${text}`;
@@ -191,8 +224,9 @@ ui.start.onclick = async () => {
     const d = await getDetector();
     setStatus('starting', 'Waiting for microphone permission…');
     windows.length = 0; // stream time restarts at 0 with every start
+    session++;
     await d.start();
-    setStatus('listening', `Listening at ${d.sampleRate} Hz (${d.transport === 'ring' ? 'shared-memory ring' : 'message'} transport)…`);
+    setStatus('listening', listeningText(d));
   } catch (e) {
     if (e instanceof CryDetectorError && e.code === 'unsupported') setStatus('error', 'This browser is not supported.');
     else setStatus('error', 'Not listening.');
@@ -202,7 +236,7 @@ ui.start.onclick = async () => {
 };
 ui.pause.onclick = () => {
   if (!detector) return;
-  if (detector.state === 'paused') { detector.resume(); setStatus('listening', 'Listening…'); }
+  if (detector.state === 'paused') { detector.resume(); if (detector.state === 'listening') setStatus('listening', 'Listening…'); }
   else { detector.pause(); setStatus('paused', 'Paused.'); }
 };
 ui.stop.onclick = async () => {

@@ -142,6 +142,10 @@ export class CryDetector extends Emitter<DetectorEvents> {
   get wakeLockState(): WakeLockState {
     return this.wakeLock.state;
   }
+  /** The backend session results are sent under (null without backendUrl or when not listening); a new one per start or restart. */
+  get sessionId(): string | null {
+    return this.poster?.sessionId ?? null;
+  }
   /** The MediaStream being listened to (null when not listening). */
   get mediaStream(): MediaStream | null {
     return this.capture?.stream ?? null;

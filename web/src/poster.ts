@@ -247,6 +247,10 @@ export class ResultPoster {
     this.o.onStatus?.({ ...this.status });
   }
 
+  get sessionId(): string {
+    return this.o.sessionId;
+  }
+
   get currentStatus(): PosterStatus {
     return { ...this.status };
   }
