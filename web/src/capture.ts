@@ -119,6 +119,5 @@ export function watchCapture(c: Capture, report: (s: HealthSignal) => void, paus
   if (devices && typeof devices.addEventListener === 'function') {
     on(devices, 'devicechange', () => report({ type: 'devices-changed', trackLive: tracks.some((t) => t.readyState === 'live') }));
   }
-  if (tracks.some((t) => t.muted)) queueMicrotask(() => report({ type: 'track-muted' }));
   return () => offs.splice(0).forEach((f) => f());
 }

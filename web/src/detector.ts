@@ -286,7 +286,14 @@ export class CryDetector extends Emitter<DetectorEvents> {
       interacted: () => this.onHealth({ type: 'nudge' }),
     });
     this.setState('listening');
+    this.noticeMuted();
     if (this.options.keepScreenOn) void this.wakeLock.acquire();
+  }
+
+  /** A track can be muted from the start ('mute' fires only on a change): look once opened. */
+  private noticeMuted(): void {
+    const tracks = this.capture?.stream.getAudioTracks() ?? [];
+    if (tracks.length && tracks.every((t) => t.muted)) this.onHealth({ type: 'track-muted' });
   }
 
   /** Opens the capture (microphone or the app's stream), starts the worker and a poster session. */
@@ -379,6 +386,7 @@ export class CryDetector extends Emitter<DetectorEvents> {
       this.retryTimer = setTimeout(() => this.onHealth({ type: 'retry-due' }), next.retryInMs);
     }
     if (next.state !== this._state) this.setState(next.state);
+    if (result.type === 'restarted') this.noticeMuted();
   }
 
   private startPoster(): void {
