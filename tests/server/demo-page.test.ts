@@ -29,12 +29,37 @@ async function launch(wav?: string) {
   });
 }
 
+/** Chromium whose fake microphone plays CRY (after the sox `effects`), on the demo page, listening. */
+async function listeningPage(name: string, effects: string[]) {
+  const wav = join(stack.tmp, name);
+  const sox = spawnSync('sox', [CRY, '-r', '48000', '-c', '1', '-b', '16', wav, ...effects]);
+  expect(sox.status).toBe(0);
+  const b = await launch(wav);
+  opened.push(b);
+  const context = await b.newContext({ permissions: ['microphone'] });
+  const page = await context.newPage();
+  const log: string[] = [];
+  page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
+  page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
+  await page.goto(stack.api.url);
+  await page.waitForFunction(() => /Backend: available/.test(document.getElementById('backend-status')?.textContent ?? ''), null, { timeout: 20_000 });
+  await page.getByTestId('start').click();
+  await page.waitForSelector('[data-testid=status][data-state=listening]', { timeout: 60_000 }).catch(async (err) => {
+    const status = await page.getByTestId('status').textContent();
+    const error = await page.getByTestId('error').textContent();
+    throw new Error(`page did not start listening: status="${status}" error="${error}"\n${log.join('\n')}\n${err}`);
+  });
+  return page;
+}
+const opened: Browser[] = [];
+
 describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)', () => {
   beforeAll(async () => {
     stack = await new Stack({ db: 'pglite', env: { CRYSCOPE_STATIC_DIR: DEMO, CRYSCOPE_DEMO_DEVICE: 'device-b' } }).start();
   });
   afterAll(async () => {
     await browser?.close().catch(() => {});
+    for (const b of opened) await b.close().catch(() => {});
     await stack?.stop();
   });
 
@@ -63,77 +88,40 @@ describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)',
   });
 
   it.skipIf(!haveModels || !existsSync(CRY))('a cry played into the fake microphone reaches storage through Temporal', async () => {
-    const wav = join(stack.tmp, 'cry.wav');
-    const sox = spawnSync('sox', [CRY, '-r', '48000', '-c', '1', '-b', '16', wav, 'repeat', '2']);
-    expect(sox.status).toBe(0);
-    const b = await launch(wav);
-    try {
-      const context = await b.newContext({ permissions: ['microphone'] });
-      const page = await context.newPage();
-      const log: string[] = [];
-      page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
-      page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
-      await page.goto(stack.api.url);
-      await page.waitForFunction(() => /Backend: available/.test(document.getElementById('backend-status')?.textContent ?? ''), null, { timeout: 20_000 });
-      await page.getByTestId('start').click();
-      await page.waitForSelector('[data-testid=status][data-state=listening]', { timeout: 60_000 }).catch(async (err) => {
-        const status = await page.getByTestId('status').textContent();
-        const error = await page.getByTestId('error').textContent();
-        throw new Error(`page did not start listening: status="${status}" error="${error}"\n${log.join('\n')}\n${err}`);
-      });
-      const sessions = await waitFor('a stored session from the page', async () => {
-        const r = await stack.get('/api/v1/sessions', TOKENS['device-b']);
-        return r.body.sessions?.length && r.body.sessions[0].windows > 0 ? r.body.sessions : null;
-      }, 90_000, 1000);
-      expect(sessions[0].deviceId).toBe('device-b');
-      const client = await stack.temporalClient();
-      let n = 0;
-      for await (const _ of client.workflow.list({ query: `WorkflowType = 'ingestBatchWorkflow'` })) n++;
-      expect(n).toBeGreaterThan(0);
-    } finally {
-      await b.close();
-    }
+    await listeningPage('cry.wav', ['repeat', '2']);
+    const sessions = await waitFor('a stored session from the page', async () => {
+      const r = await stack.get('/api/v1/sessions', TOKENS['device-b']);
+      return r.body.sessions?.length && r.body.sessions[0].windows > 0 ? r.body.sessions : null;
+    }, 90_000, 1000);
+    expect(sessions[0].deviceId).toBe('device-b');
+    const client = await stack.temporalClient();
+    let n = 0;
+    for await (const _ of client.workflow.list({ query: `WorkflowType = 'ingestBatchWorkflow'` })) n++;
+    expect(n).toBeGreaterThan(0);
   });
 
   // Issue #14: a nursery tab closed right after the cry appeared left no trace of it (results
   // went out every 5 s and nothing was sent on pagehide). Events now leave at once, and on
   // pagehide everything pending goes out with fetch keepalive.
   it.skipIf(!haveModels || !existsSync(CRY))('a tab closed 1 s after the cry event appeared still leaves that cry in storage', async () => {
-    const wav = join(stack.tmp, 'cry-close.wav');
-    const sox = spawnSync('sox', [CRY, '-r', '48000', '-c', '1', '-b', '16', wav, 'pad', '1', '0', 'repeat', '2']);
-    expect(sox.status).toBe(0);
-    const b = await launch(wav);
-    try {
-      const context = await b.newContext({ permissions: ['microphone'] });
-      const page = await context.newPage();
-      const log: string[] = [];
-      page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
-      await page.goto(stack.api.url);
-      await page.waitForFunction(() => /Backend: available/.test(document.getElementById('backend-status')?.textContent ?? ''), null, { timeout: 20_000 });
-      await page.getByTestId('start').click();
-      await page.waitForSelector('[data-testid=status][data-state=listening]', { timeout: 60_000 }).catch((err) => {
-        throw new Error(`page did not start listening\n${log.join('\n')}\n${err}`);
-      });
-      const row = page.locator('[data-testid=event][data-label=cry]').first();
-      await row.waitFor({ timeout: 60_000 });
-      const shownAt = Date.now();
-      const start = Number(await row.getAttribute('data-start'));
-      const sessionId = await page.evaluate(() => (window as unknown as { cryscope: { detector: { sessionId: string } } }).cryscope.detector.sessionId);
-      expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
-      await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - shownAt))));
-      await page.close(); // the tab is closed (pagehide runs; no beforeunload prompt)
-      const closedAfterMs = Date.now() - shownAt;
-      const events = await waitFor('the cry onset stored after the tab closed', async () => {
-        const r = await stack.get(`/api/v1/sessions/${sessionId}/events`, TOKENS['device-b']);
-        return r.status === 200 && r.body.events.some((e: { type: string; label: string }) => e.type === 'onset' && e.label === 'cry') ? r.body.events : null;
-      }, 60_000, 500);
-      const onset = events.find((e: { type: string; label: string }) => e.type === 'onset' && e.label === 'cry');
-      console.log(`tab closed ${closedAfterMs} ms after the cry row appeared (start ${start} s); stored events: ${JSON.stringify(events.map((e: { type: string; label: string; start: number }) => `${e.type}:${e.label}@${e.start.toFixed(2)}`))}`);
-      expect(closedAfterMs).toBeLessThan(2500); // well inside the 5 s batch interval
-      expect(Math.abs(onset.start - start)).toBeLessThan(0.01);
-    } finally {
-      await b.close();
-    }
+    const page = await listeningPage('cry-close.wav', ['pad', '1', '0', 'repeat', '2']);
+    const row = page.locator('[data-testid=event][data-label=cry]').first();
+    await row.waitFor({ timeout: 60_000 });
+    const shownAt = Date.now();
+    const start = Number(await row.getAttribute('data-start'));
+    const sessionId = await page.evaluate(() => (window as unknown as { cryscope: { detector: { sessionId: string } } }).cryscope.detector.sessionId);
+    expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - shownAt))));
+    await page.close(); // the tab is closed (pagehide runs; no beforeunload prompt)
+    const closedAfterMs = Date.now() - shownAt;
+    const events = await waitFor('the cry onset stored after the tab closed', async () => {
+      const r = await stack.get(`/api/v1/sessions/${sessionId}/events`, TOKENS['device-b']);
+      return r.status === 200 && r.body.events.some((e: { type: string; label: string }) => e.type === 'onset' && e.label === 'cry') ? r.body.events : null;
+    }, 60_000, 500);
+    const onset = events.find((e: { type: string; label: string }) => e.type === 'onset' && e.label === 'cry');
+    console.log(`tab closed ${closedAfterMs} ms after the cry row appeared (start ${start} s); stored events: ${JSON.stringify(events.map((e: { type: string; label: string; start: number }) => `${e.type}:${e.label}@${e.start.toFixed(2)}`))}`);
+    expect(closedAfterMs).toBeLessThan(2500); // well inside the 5 s batch interval
+    expect(Math.abs(onset.start - start)).toBeLessThan(0.01);
   });
 });
 

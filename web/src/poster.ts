@@ -114,16 +114,17 @@ export class ResultPoster {
   }
 
   private async enqueue(batches: DetectionBatchV1[]): Promise<void> {
-    for (const b of batches) {
+    const valid = batches.filter((b) => {
       const v = validateBatch(b);
-      if (!v.ok) {
-        // A bug on our side, not a transient failure: report it rather than retry forever.
-        this.unsent.delete(b.batchId);
-        this.setStatus({ state: 'rejected', error: `invalid batch not sent: ${v.errors.map((e) => `${e.path} ${e.message}`).join('; ')}` });
-        continue;
-      }
-      await this.o.store.put(b);
-    }
+      if (v.ok) return true;
+      // A bug on our side, not a transient failure: report it rather than retry forever.
+      this.unsent.delete(b.batchId);
+      this.setStatus({ state: 'rejected', error: `invalid batch not sent: ${v.errors.map((e) => `${e.path} ${e.message}`).join('; ')}` });
+      return false;
+    });
+    // All puts are issued now, in order: on unload a batch may be accepted (and deleted from the
+    // outbox) within milliseconds, and its delete must not overtake its put.
+    await Promise.all(valid.map((b) => this.o.store.put(b)));
   }
 
   /**
