@@ -324,8 +324,9 @@ export class CryDetector extends Emitter<DetectorEvents> {
     if (this.postTimer) clearInterval(this.postTimer);
     this.postTimer = null;
     if (typeof removeEventListener === 'function') removeEventListener('online', this.onOnline);
-    await this.poster?.flush().catch(() => undefined);
+    const poster = this.poster;
     this.poster = null;
+    await poster?.finish().catch((e) => this.emit('warning', `could not queue results for the backend: ${e instanceof Error ? e.message : e}`));
   }
 
   private listeningLike(): boolean {
@@ -442,7 +443,7 @@ export class CryDetector extends Emitter<DetectorEvents> {
     if (this.capture && !this.capture.stream.getAudioTracks().some((t) => t.readyState === 'live')) this.onHealth({ type: 'track-ended' });
   }
 
-  /** Stops listening; open episodes are closed (offset events) and pending results are sent. */
+  /** Stops listening; open episodes are closed (offset events); pending results are queued and sent in the background. */
   async stop(): Promise<void> {
     if (this.stopping || (!this.listeningLike() && this._state !== 'paused' && this._state !== 'starting')) return;
     this.stopping = true;

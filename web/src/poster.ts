@@ -104,6 +104,15 @@ export class ResultPoster {
     return this.status;
   }
 
+  /**
+   * The session ends: queues everything buffered in the outbox (resolves once written) and sends
+   * in the background, so a stalled network cannot hold up a stop or a microphone restart.
+   */
+  async finish(): Promise<void> {
+    await this.enqueue(this.pack());
+    this.sendQueued({ now: true }).catch((err) => this.o.onError?.(err instanceof Error ? err : new Error(String(err))));
+  }
+
   /** Packs the buffer into batches and remembers them as unsent (synchronous). */
   private pack(): DetectionBatchV1[] {
     const batches = packBatches(this.o, this.windows, this.events, {

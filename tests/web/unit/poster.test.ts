@@ -180,6 +180,14 @@ describe('ResultPoster', () => {
     expect(b.calls.filter((c) => inFlightIds.has(c.body.batchId))).toHaveLength(a.calls.length);
   });
 
+  it('finish() resolves once the results are in the outbox, without waiting for a stalled network', async () => {
+    const { poster, calls, store } = setup(['hang']);
+    poster.addWindow(win(0));
+    await poster.finish(); // would never resolve if it waited for the answer
+    expect(await store.count()).toBe(1);
+    await vi.waitFor(() => expect(calls).toHaveLength(1)); // and it is being sent
+  });
+
   it('uses keepalive only while the quota has room, and never posts one batch twice at once', async () => {
     const budget = new KeepaliveBudget(1500);
     const { poster, calls } = setup(['hang'], undefined, { keepalive: budget, maxWindows: 5 });
