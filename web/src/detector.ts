@@ -419,6 +419,8 @@ export class CryDetector extends Emitter<DetectorEvents> {
       this.poster?.flush().catch((e) => this.emit('warning', `could not queue results for the backend: ${e instanceof Error ? e.message : e}`));
     }, o.batchIntervalSeconds * 1000);
     if (typeof addEventListener === 'function') addEventListener('online', this.onOnline);
+    // Whatever an earlier visit left in the outbox goes now, not at the first tick.
+    this.onOnline();
   }
 
   private onOnline = () => void this.poster?.sendQueued({ now: true }).catch(() => undefined);
