@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../server/src/config.js';
 import { waitFor } from '../../server/src/devstack/ports.js';
@@ -30,7 +30,7 @@ async function launch(wav?: string) {
 }
 
 /** Chromium whose fake microphone plays CRY (after the sox `effects`), on the demo page, listening. */
-async function listeningPage(name: string, effects: string[]) {
+async function listeningPage(name: string, effects: string[], beforeStart?: (page: Page) => Promise<void>) {
   const wav = join(stack.tmp, name);
   const sox = spawnSync('sox', [CRY, '-r', '48000', '-c', '1', '-b', '16', wav, ...effects]);
   expect(sox.status).toBe(0);
@@ -38,6 +38,13 @@ async function listeningPage(name: string, effects: string[]) {
   opened.push(b);
   const context = await b.newContext({ permissions: ['microphone'] });
   const page = await context.newPage();
+  await beforeStart?.(page);
+  await listenOn(page);
+  return page;
+}
+
+/** Opens the demo page served by the stack in `page` and starts listening (backend on). */
+async function listenOn(page: Page) {
   const log: string[] = [];
   page.on('console', (m) => log.push(`${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => log.push(`pageerror: ${e.message}`));
@@ -49,7 +56,6 @@ async function listeningPage(name: string, effects: string[]) {
     const error = await page.getByTestId('error').textContent();
     throw new Error(`page did not start listening: status="${status}" error="${error}"\n${log.join('\n')}\n${err}`);
   });
-  return page;
 }
 const opened: Browser[] = [];
 
@@ -121,6 +127,31 @@ describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)',
     const onset = events.find((e: { type: string; label: string }) => e.type === 'onset' && e.label === 'cry');
     console.log(`tab closed ${closedAfterMs} ms after the cry row appeared (start ${start} s); stored events: ${JSON.stringify(events.map((e: { type: string; label: string; start: number }) => `${e.type}:${e.label}@${e.start.toFixed(2)}`))}`);
     expect(closedAfterMs).toBeLessThan(2500); // well inside the 5 s batch interval
+    expect(Math.abs(onset.start - start)).toBeLessThan(0.01);
+  });
+
+  it.skipIf(!haveModels || !existsSync(CRY))('a cry detected while the backend is unreachable is stored from the outbox on the next visit', async () => {
+    let blocked = 0;
+    const page = await listeningPage('cry-offline.wav', ['pad', '1', '0', 'repeat', '2'], (p) =>
+      p.route('**/api/v1/detections', (r) => { blocked++; return r.abort('internetdisconnected'); }));
+    const row = page.locator('[data-testid=event][data-label=cry]').first();
+    await row.waitFor({ timeout: 60_000 });
+    const start = Number(await row.getAttribute('data-start'));
+    const sessionId = await page.evaluate(() => (window as unknown as { cryscope: { detector: { sessionId: string } } }).cryscope.detector.sessionId);
+    await page.waitForSelector('[data-testid=backend-status][data-state=retrying]', { timeout: 10_000 });
+    await page.getByTestId('stop').click();
+    await page.waitForSelector('[data-testid=status][data-state=stopped]');
+    const context = page.context();
+    await page.close();
+    expect(blocked).toBeGreaterThan(0);
+    expect((await stack.get(`/api/v1/sessions/${sessionId}`, TOKENS['device-b'])).status).toBe(404); // nothing got through
+    // Next visit, network back: the outbox (IndexedDB, same profile) goes out when listening starts.
+    await listenOn(await context.newPage());
+    const events = await waitFor('the offline cry stored from the outbox', async () => {
+      const r = await stack.get(`/api/v1/sessions/${sessionId}/events`, TOKENS['device-b']);
+      return r.status === 200 && r.body.events.some((e: { type: string; label: string }) => e.type === 'onset' && e.label === 'cry') ? r.body.events : null;
+    }, 60_000, 500);
+    const onset = events.find((e: { type: string; label: string }) => e.type === 'onset' && e.label === 'cry');
     expect(Math.abs(onset.start - start)).toBeLessThan(0.01);
   });
 });
