@@ -322,7 +322,12 @@ describe('demo page, a night of listening: wake lock and recovery (fake device)'
   });
 
   it('keeps the screen on while listening and takes the wake lock again when the page is shown', async () => {
-    const { page } = await open(undefined);
+    const { page, context } = await open(undefined);
+    // The context's explicit permission list (microphone) leaves the wake lock at "ask", which
+    // headless Chromium refuses; grant it as a user (or the site's settings) would.
+    const cdp = await context.newCDPSession(page);
+    const { targetInfo } = await cdp.send('Target.getTargetInfo');
+    await cdp.send('Browser.setPermission', { permission: { name: 'screen-wake-lock' }, setting: 'granted', origin: new URL(server.url).origin, browserContextId: targetInfo.browserContextId });
     await listen(page);
     const note = page.getByTestId('wake-lock');
     await page.waitForSelector('[data-testid=wake-lock][data-state=held]', { timeout: 10_000 });
@@ -333,8 +338,17 @@ describe('demo page, a night of listening: wake lock and recovery (fake device)'
     await page.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
     await page.waitForSelector('[data-testid=wake-lock][data-state=held]', { timeout: 10_000 });
     await page.getByTestId('stop').click();
-    await page.waitForSelector('[data-testid=wake-lock][data-state=off]');
+    await page.waitForSelector('[data-testid=wake-lock][data-state=off]', { state: 'attached' }); // hidden when off
     expect(await note.isVisible()).toBe(false);
+  });
+
+  it('says the screen may sleep when the browser refuses the wake lock', async () => {
+    const { page } = await open(undefined); // wake lock permission left at "ask": headless Chromium refuses
+    await listen(page);
+    await page.waitForSelector('[data-testid=wake-lock][data-state=refused]', { timeout: 10_000 });
+    expect(await page.getByTestId('wake-lock').textContent()).toMatch(/screen may sleep/);
+    expect(await page.getByTestId('warning').textContent()).toMatch(/wake lock refused/);
+    expect(await page.getByTestId('status').getAttribute('data-state')).toBe('listening'); // still listening
   });
 
   it('says the screen may sleep where the browser has no Screen Wake Lock', async () => {
