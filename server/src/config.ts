@@ -28,6 +28,17 @@ export interface ServerConfig {
    * Default {} (env CRYSCOPE_API_KEYS="deviceA=tokenA,deviceB=tokenB").
    */
   apiKeys: Record<string, string>;
+  /**
+   * Read-only caregiver keys for the monitor (/monitor, GET /api/v1/devices, GET /api/v1/stream):
+   * token -> the device ids of one household. Accepted ONLY by those read routes; device keys
+   * are not accepted there, and viewer keys cannot post. Tokens >= 16 characters, distinct
+   * from every device key. Default {} (env CRYSCOPE_VIEWER_KEYS="deviceA+deviceB=token,deviceC=token2").
+   */
+  viewerKeys: Record<string, string[]>;
+  /** Monitor: a device that sent no batch for this long is shown offline, seconds. Default 15 (3 batch intervals of the web client's default 5 s) (env CRYSCOPE_OFFLINE_AFTER_S). */
+  offlineAfterSeconds: number;
+  /** Monitor stream: how often each open stream asks the database for new events, ms. Default 250 (env CRYSCOPE_STREAM_POLL_MS). */
+  streamPollMs: number;
   /** A cry/scream lasting at least this long becomes an episode, seconds. Default 3 (env CRYSCOPE_EPISODE_MIN_SECONDS). */
   episodeMinSeconds: number;
   /** Alert webhook URL, POSTed once per new episode; empty = no alerts. Default "" (env CRYSCOPE_ALERT_WEBHOOK). */
@@ -87,6 +98,18 @@ function parseKeys(spec: string): Record<string, string> {
   return out;
 }
 
+/** "deviceA+deviceB=token,deviceC=token2" -> { token: [deviceA, deviceB], token2: [deviceC] }. */
+function parseViewerKeys(spec: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const part of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const eq = part.lastIndexOf('=');
+    const devices = part.slice(0, Math.max(eq, 0)).split('+').filter(Boolean);
+    if (eq <= 0 || eq === part.length - 1 || !devices.length) throw new Error(`CRYSCOPE_VIEWER_KEYS: expected deviceA+deviceB=token, got "${part}"`);
+    out[part.slice(eq + 1)] = devices;
+  }
+  return out;
+}
+
 function num(name: string, value: string | undefined, fallback: number, min = 0): number {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
@@ -108,6 +131,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     databaseUrl: '',
     pgliteDir: join(cache, 'server', 'pglite'),
     apiKeys: {},
+    viewerKeys: {},
+    offlineAfterSeconds: 15,
+    streamPollMs: 250,
     episodeMinSeconds: 3,
     alertWebhookUrl: '',
     activityTimeoutSeconds: 30,
@@ -133,7 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       throw new Error(`cannot read config file ${env.CRYSCOPE_SERVER_CONFIG}: ${(err as Error).message}`);
     }
   }
-  const c: ServerConfig = { ...defaults, ...file, apiKeys: { ...(file.apiKeys ?? {}) } };
+  const c: ServerConfig = { ...defaults, ...file, apiKeys: { ...(file.apiKeys ?? {}) }, viewerKeys: { ...(file.viewerKeys ?? {}) } };
   if (env.HOST) c.host = env.HOST;
   c.port = num('PORT', env.PORT, c.port);
   if (env.TEMPORAL_ADDRESS) c.temporalAddress = env.TEMPORAL_ADDRESS;
@@ -142,6 +168,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (env.DATABASE_URL !== undefined) c.databaseUrl = env.DATABASE_URL;
   if (env.CRYSCOPE_PGLITE_DIR) c.pgliteDir = env.CRYSCOPE_PGLITE_DIR;
   if (env.CRYSCOPE_API_KEYS) Object.assign(c.apiKeys, parseKeys(env.CRYSCOPE_API_KEYS));
+  if (env.CRYSCOPE_VIEWER_KEYS) Object.assign(c.viewerKeys, parseViewerKeys(env.CRYSCOPE_VIEWER_KEYS));
+  c.offlineAfterSeconds = num('CRYSCOPE_OFFLINE_AFTER_S', env.CRYSCOPE_OFFLINE_AFTER_S, c.offlineAfterSeconds, 1);
+  c.streamPollMs = num('CRYSCOPE_STREAM_POLL_MS', env.CRYSCOPE_STREAM_POLL_MS, c.streamPollMs, 10);
   c.episodeMinSeconds = num('CRYSCOPE_EPISODE_MIN_SECONDS', env.CRYSCOPE_EPISODE_MIN_SECONDS, c.episodeMinSeconds);
   if (env.CRYSCOPE_ALERT_WEBHOOK !== undefined) c.alertWebhookUrl = env.CRYSCOPE_ALERT_WEBHOOK;
   c.activityTimeoutSeconds = num('CRYSCOPE_ACTIVITY_TIMEOUT_S', env.CRYSCOPE_ACTIVITY_TIMEOUT_S, c.activityTimeoutSeconds, 1);

@@ -1,6 +1,7 @@
+import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LIMITS } from '../../../web/src/protocol/index.js';
-import type { ServerConfig } from '../config.js';
+import { REPO_ROOT, type ServerConfig } from '../config.js';
 import type { Db } from '../db/adapter.js';
 import type { IngestClient } from '../temporal/client.js';
 import { ApiKeys } from './auth.js';
@@ -11,8 +12,9 @@ import { registerDetections } from './routes/detections.js';
 import { registerHealth } from './routes/health.js';
 import { registerQueries } from './routes/queries.js';
 import { registerDemo } from './routes/demo.js';
+import { registerMonitor } from './routes/monitor.js';
 import { registerCors } from './cors.js';
-import { registerStatic, securityHeaders } from './static.js';
+import { registerMonitorPage, registerStatic, securityHeaders } from './static.js';
 import { openApiDocument } from './openapi.js';
 
 export interface AppDeps {
@@ -31,7 +33,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     keepAliveTimeout: 10_000,
     return503OnClosing: true,
   });
-  const keys = new ApiKeys(deps.config.apiKeys);
+  const keys = new ApiKeys(deps.config.apiKeys, deps.config.viewerKeys);
 
   app.addHook('onSend', async (_req, reply, payload) => {
     securityHeaders(reply, reply.hasHeader('access-control-allow-origin'));
@@ -70,6 +72,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerDetections(app, deps);
   registerClips(app, deps);
   registerQueries(app, deps);
+  registerMonitor(app, deps);
+  registerMonitorPage(app, join(REPO_ROOT, 'server', 'monitor'));
   registerStatic(app, deps.config.staticDir, deps.config.serveSourceMaps);
   return app;
 }

@@ -6,6 +6,8 @@ export const ADMIN_DEVICE = '*';
 export interface Principal {
   deviceId: string;
   admin: boolean;
+  /** Set for a read-only caregiver (viewer) key: the household's devices; deviceId is then "". */
+  viewerOf?: string[];
 }
 
 /**
@@ -13,12 +15,21 @@ export interface Principal {
  * compared by SHA-256 digest in constant time so timing does not leak a valid prefix.
  */
 export class ApiKeys {
-  private readonly byDigest = new Map<string, string>();
+  private readonly byDigest = new Map<string, Principal>();
 
-  constructor(keys: Record<string, string>) {
+  constructor(keys: Record<string, string>, viewerKeys: Record<string, string[]> = {}) {
     for (const [token, deviceId] of Object.entries(keys)) {
       if (token.length < 16) throw new Error(`API key for device "${deviceId}" is shorter than 16 characters`);
-      this.byDigest.set(digest(token), deviceId);
+      this.byDigest.set(digest(token), { deviceId, admin: deviceId === ADMIN_DEVICE });
+    }
+    for (const [token, devices] of Object.entries(viewerKeys)) {
+      if (token.length < 16) throw new Error(`viewer key for devices "${devices.join('+')}" is shorter than 16 characters`);
+      if (!Array.isArray(devices) || !devices.length || devices.some((d) => typeof d !== 'string' || !d || d === ADMIN_DEVICE)) {
+        throw new Error('a viewer key must name one or more device ids (not "*")');
+      }
+      // One token, one meaning: a token that were both would make a read-only key able to post.
+      if (this.byDigest.has(digest(token))) throw new Error(`a viewer key is also configured as a device key (devices "${devices.join('+')}")`);
+      this.byDigest.set(digest(token), { deviceId: '', admin: false, viewerOf: [...devices] });
     }
   }
 
@@ -29,8 +40,8 @@ export class ApiKeys {
   /** Resolves an Authorization header ("Bearer <token>") or X-API-Key value; null if unknown. */
   authenticate(token: string): Principal | null {
     const d = digest(token);
-    for (const [known, deviceId] of this.byDigest) {
-      if (timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(d, 'hex'))) return { deviceId, admin: deviceId === ADMIN_DEVICE };
+    for (const [known, principal] of this.byDigest) {
+      if (timingSafeEqual(Buffer.from(known, 'hex'), Buffer.from(d, 'hex'))) return principal;
     }
     return null;
   }

@@ -40,6 +40,21 @@ export function securityHeaders(reply: FastifyReply, crossOriginAllowed = false)
 }
 
 /**
+ * Sends the file `urlPath` names under `root` (a directory means its index.html), or a 404
+ * that says why; never a file outside `root`.
+ */
+async function sendFile(reply: FastifyReply, root: string, urlPath: string) {
+  let file = normalize(join(root, urlPath));
+  if (file !== root && !file.startsWith(root + sep)) return sendError(reply, 404, 'not_found', 'not found');
+  if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
+  if (!existsSync(file) || !statSync(file).isFile()) return sendError(reply, 404, 'not_found', `no file ${urlPath}`);
+  const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
+  // HTML must always be fresh; hashed assets could be cached, but we cannot tell them apart here.
+  reply.header('cache-control', type.startsWith('text/html') ? 'no-cache' : 'public, max-age=300');
+  return reply.type(type).send(createReadStream(file));
+}
+
+/**
  * Serves the demo page (web/dist/demo) at "/" when that folder exists; checked per request so
  * a later build appears. The file is named by the path the router decoded (params['*']), not
  * by decoding the raw URL again: "/%2561pi/..." is the file "%61pi/...", never "/api/...".
@@ -52,13 +67,16 @@ export function registerStatic(app: FastifyInstance, dir: string, serveSourceMap
     if (urlPath.startsWith('/api/')) return sendError(reply, 404, 'not_found', `no route GET ${urlPath}`);
     if (!serveSourceMaps && extname(urlPath).toLowerCase() === '.map') return sendError(reply, 404, 'not_found', `source maps are not served (CRYSCOPE_SOURCE_MAPS=1 serves them): ${urlPath}`);
     if (!existsSync(root)) return sendError(reply, 404, 'not_found', `the demo page is not built (${root} is missing; run scripts/web-setup.sh)`);
-    let file = normalize(join(root, urlPath));
-    if (file !== root && !file.startsWith(root + sep)) return sendError(reply, 404, 'not_found', 'not found');
-    if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'index.html');
-    if (!existsSync(file) || !statSync(file).isFile()) return sendError(reply, 404, 'not_found', `no file ${urlPath}`);
-    const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream';
-    // HTML must always be fresh; hashed assets could be cached, but we cannot tell them apart here.
-    reply.header('cache-control', type.startsWith('text/html') ? 'no-cache' : 'public, max-age=300');
-    return reply.type(type).send(createReadStream(file));
+    return sendFile(reply, root, urlPath);
   });
+}
+
+/**
+ * The caregiver page (server/monitor: plain HTML + one JS module, no build step) at /monitor.
+ * The page itself is public and holds no data; everything it shows needs a viewer key.
+ */
+export function registerMonitorPage(app: FastifyInstance, dir: string) {
+  const root = resolve(dir);
+  app.get('/monitor', PUBLIC_ROUTE, async (_req, reply) => reply.redirect('/monitor/'));
+  app.get('/monitor/*', PUBLIC_ROUTE, async (req, reply) => sendFile(reply, root, `/${(req.params as { '*': string })['*']}`));
 }

@@ -9,6 +9,7 @@ import type { Db } from '../db/adapter.js';
 import { markAlerted, pendingAlerts, storeBatch, type BatchRef, type StoreOptions } from '../store/batches.js';
 import { recordDeadLetters } from '../store/dead-letters.js';
 import { storeBatchGroup } from '../store/batch-group.js';
+import { publishEvents } from '../store/event-feed.js';
 import { classifyStoredClip, type ClipClassifier } from '../clips/classify.js';
 
 export interface ActivityDeps {
@@ -83,6 +84,11 @@ export function createActivities(deps: ActivityDeps) {
         log.warn('group rejected by the database; storing its batches one by one', { batches: batches.length, error: (err as Error).message });
         results = await storeOneByOne(batches, (b) => opts(holds(b)));
       }
+      // Store first, then notify: the caregiver feed numbers the events only now that their
+      // storage committed (store/event-feed.ts). All accepted batches, not just the new ones:
+      // a previous attempt may have stored them and died before publishing. Batches without
+      // events (most of them) cost nothing here.
+      await publishEvents(db, results.filter((r, i) => !r.rejected && batches[i].events.length > 0).map(({ deviceId, batchId }) => ({ deviceId, batchId })));
       return { results, alertsConfigured: Boolean(config.alertWebhookUrl) };
     },
 

@@ -9,18 +9,24 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** The route needs no API key (health, API description, demo page, demo key hand-out). */
     public?: boolean;
+    /** Only a read-only caregiver (viewer) key is accepted (the monitor's data); device keys get 403. */
+    viewer?: boolean;
   }
 }
 
 /** Route options of a route that needs no key: `app.get(url, PUBLIC_ROUTE, handler)`. */
 export const PUBLIC_ROUTE = { config: { public: true } } as const;
 
+/** Route options of a monitor route: caregiver (viewer) keys only. */
+export const VIEWER_ROUTE = { config: { viewer: true } } as const;
+
 /**
  * Authenticates in onRequest — before the body is read or parsed — on the route the ROUTER
  * matched, never on the raw URL text: the router decodes percent-escapes (`/%61pi/v1/...`
  * is `/api/v1/...`), so a check on the raw text could disagree with the handler that runs.
  * Every route needs a key unless it is marked public (secure by default: a new route that
- * forgets to say anything is protected). A request no route matches gets its 404 here, so an
+ * forgets to say anything is protected). Monitor routes (VIEWER_ROUTE) take only viewer keys,
+ * every other protected route only device keys. A request no route matches gets its 404 here, so an
  * unknown path is not parsed either.
  */
 export function registerAuth(app: FastifyInstance, keys: ApiKeys) {
@@ -36,6 +42,14 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeys) {
     if (!principal) {
       reply.header('www-authenticate', 'Bearer realm="cryscope", error="invalid_token"');
       return sendError(reply, 401, 'unauthorized', 'invalid credentials: the API key is not known to this server');
+    }
+    // Viewer keys are read-only and household-scoped: accepted on viewer routes and nowhere
+    // else; device keys (admin too) are not accepted on viewer routes, one credential per role.
+    const wantsViewer = Boolean(req.routeOptions.config.viewer);
+    if (wantsViewer !== Boolean(principal.viewerOf)) {
+      return sendError(reply, 403, 'forbidden', wantsViewer
+        ? 'this route needs a caregiver (viewer) key; device keys cannot read the monitor'
+        : 'a caregiver (viewer) key is read-only and only opens the monitor (GET /api/v1/devices, /api/v1/stream)');
     }
     req.principal = principal;
   });

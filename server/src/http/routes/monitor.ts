@@ -1,0 +1,78 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { deviceStates } from '../../store/device-states.js';
+import { feedAfter, feedHead } from '../../store/event-feed.js';
+import type { AppDeps } from '../app.js';
+import { sendError } from '../errors.js';
+import { SseStream } from '../sse.js';
+import { VIEWER_ROUTE } from './auth-hook.js';
+
+/** Most events sent per poll; a longer backlog drains over the next polls without waiting. */
+const PAGE = 500;
+/** Device states are re-derived every this many ms and sent when they change. */
+const DEVICE_CHECK_MS = 1000;
+/** Keep-alive comment interval, ms. */
+const PING_MS = 15_000;
+
+/** Last-Event-ID header (EventSource reconnect) or ?lastEventId= (a fetch-based client); null = none. */
+function lastEventId(req: FastifyRequest, reply: FastifyReply): number | null | undefined {
+  const raw = (req.headers['last-event-id'] as string | undefined) ?? (req.query as Record<string, string | undefined>).lastEventId;
+  if (raw === undefined || raw === '') return null;
+  if (!/^\d{1,15}$/.test(raw)) { sendError(reply, 400, 'bad_query', 'Last-Event-ID / lastEventId must be a non-negative integer (an id this stream sent)'); return undefined; }
+  return Number(raw);
+}
+
+/**
+ * The caregiver's read routes (viewer keys only, see auth-hook.ts): the household's devices
+ * with their state, and the live stream of onsets/offsets as they are stored and published.
+ */
+export function registerMonitor(app: FastifyInstance, { db, config }: AppDeps) {
+  const open = new Set<SseStream>();
+  // Open streams never end by themselves; end them so a shutdown does not wait for caregivers.
+  app.addHook('preClose', async () => { for (const s of open) s.close(); });
+
+  app.get('/api/v1/devices', VIEWER_ROUTE, async (req) => ({
+    devices: await deviceStates(db, req.principal!.viewerOf!, config.offlineAfterSeconds),
+    offlineAfterSeconds: config.offlineAfterSeconds,
+  }));
+
+  /**
+   * SSE: `event: devices` (the state list, on connect and whenever it changes) and
+   * `event: detection` (id = feed sequence number). Without Last-Event-ID the stream starts at
+   * the newest event; with it, every published event after that id is sent first, in order,
+   * exactly once. New events are found by polling an index range every streamPollMs (works the
+   * same on PGlite and PostgreSQL): arrival latency is at most one poll after publishing.
+   */
+  app.get('/api/v1/stream', VIEWER_ROUTE, async (req, reply) => {
+    const from = lastEventId(req, reply);
+    if (from === undefined) return reply;
+    const devices = req.principal!.viewerOf!;
+    let last = from ?? (await feedHead(db));
+    const stream = new SseStream(req, reply);
+    open.add(stream);
+    stream.retry(2000);
+    let states = '';
+    let nextDeviceCheck = 0;
+    let nextPing = Date.now() + PING_MS;
+    try {
+      while (!stream.closed) {
+        if (Date.now() >= nextDeviceCheck) {
+          nextDeviceCheck = Date.now() + DEVICE_CHECK_MS;
+          const now = await deviceStates(db, devices, config.offlineAfterSeconds);
+          const text = JSON.stringify(now);
+          if (text !== states) { states = text; stream.send('devices', { devices: now }); }
+        }
+        const events = await feedAfter(db, devices, last, PAGE);
+        for (const e of events) { stream.send('detection', e, e.id); last = e.id; }
+        if (Date.now() >= nextPing) { nextPing = Date.now() + PING_MS; stream.ping(); }
+        if (events.length < PAGE) await stream.wait(config.streamPollMs);
+      }
+    } catch (err) {
+      // The database went away: end the stream; the client reconnects with its Last-Event-ID.
+      req.log.warn({ err }, 'monitor stream ended by a database error');
+    } finally {
+      open.delete(stream);
+      stream.close();
+    }
+    return reply;
+  });
+}
