@@ -7,11 +7,13 @@
 -- in between). Events stored before this migration are published here, in storage order.
 CREATE SEQUENCE event_feed_seq AS bigint;
 ALTER TABLE events ADD COLUMN seq bigint;
-UPDATE events e SET seq = o.seq FROM (
-  SELECT e2.device_id, e2.batch_id, e2.idx, nextval('event_feed_seq') AS seq
+WITH todo AS MATERIALIZED (
+  SELECT p.device_id, p.batch_id, p.idx, nextval('event_feed_seq') AS seq
   FROM (SELECT ev.device_id, ev.batch_id, ev.idx FROM events ev JOIN batches b USING (device_id, batch_id)
-        ORDER BY b.stored_at, ev.device_id, ev.batch_id, ev.idx) e2
-) o WHERE e.device_id = o.device_id AND e.batch_id = o.batch_id AND e.idx = o.idx;
+        ORDER BY b.stored_at, ev.device_id, ev.batch_id, ev.idx) p
+)
+UPDATE events e SET seq = todo.seq FROM todo
+WHERE e.device_id = todo.device_id AND e.batch_id = todo.batch_id AND e.idx = todo.idx;
 -- The stream reads "seq > last ORDER BY seq": one index range scan. NULLs are not unique.
 CREATE UNIQUE INDEX events_seq ON events (seq);
 -- Last batch per device (the monitor's listening/offline state) reads sessions by device.

@@ -30,6 +30,35 @@ describe('loadConfig', () => {
   });
 });
 
+describe('viewer (caregiver) keys', () => {
+  it('default to none, with the monitor options at their documented defaults', () => {
+    expect(loadConfig({ CRYSCOPE_CACHE: '/tmp/cc' })).toMatchObject({ viewerKeys: {}, offlineAfterSeconds: 15, streamPollMs: 250 });
+  });
+  it('read "deviceA+deviceB=token" from env, merged with the JSON file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfg-'));
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ viewerKeys: { 'file-viewer-0123456789': ['dev-f'] } }));
+    const c = loadConfig({ CRYSCOPE_SERVER_CONFIG: file, CRYSCOPE_VIEWER_KEYS: 'dev-a+dev-b=view-ab-0123456789ab', CRYSCOPE_OFFLINE_AFTER_S: '30' });
+    expect(c.viewerKeys).toEqual({ 'file-viewer-0123456789': ['dev-f'], 'view-ab-0123456789ab': ['dev-a', 'dev-b'] });
+    expect(c.offlineAfterSeconds).toBe(30);
+  });
+  it('refuse malformed specs and bad numbers with the variable name', () => {
+    expect(() => loadConfig({ CRYSCOPE_VIEWER_KEYS: 'just-a-token-0123456789' })).toThrow(/CRYSCOPE_VIEWER_KEYS: expected deviceA\+deviceB=token/);
+    expect(() => loadConfig({ CRYSCOPE_VIEWER_KEYS: '+=token-0123456789abc' })).toThrow(/CRYSCOPE_VIEWER_KEYS/);
+    expect(() => loadConfig({ CRYSCOPE_OFFLINE_AFTER_S: '0' })).toThrow(/CRYSCOPE_OFFLINE_AFTER_S must be a number >= 1/);
+    expect(() => loadConfig({ CRYSCOPE_STREAM_POLL_MS: '5' })).toThrow(/CRYSCOPE_STREAM_POLL_MS must be a number >= 10/);
+  });
+  it('resolve to a read-only principal naming the household; a token cannot be both kinds', () => {
+    const keys = new ApiKeys({ 'tok-a-0123456789ab': 'dev-a' }, { 'view-ab-0123456789ab': ['dev-a', 'dev-b'] });
+    expect(keys.authenticate('view-ab-0123456789ab')).toEqual({ deviceId: '', admin: false, viewerOf: ['dev-a', 'dev-b'] });
+    expect(keys.authenticate('tok-a-0123456789ab')).toEqual({ deviceId: 'dev-a', admin: false });
+    expect(() => new ApiKeys({ 'same-token-0123456789': 'dev-a' }, { 'same-token-0123456789': ['dev-a'] })).toThrow(/also configured as a device key/);
+    expect(() => new ApiKeys({}, { 'short-view': ['dev-a'] })).toThrow(/shorter than 16/);
+    expect(() => new ApiKeys({}, { 'view-none-0123456789': [] })).toThrow(/one or more device ids/);
+    expect(() => new ApiKeys({}, { 'view-all-01234567890': ['*'] })).toThrow(/one or more device ids/);
+  });
+});
+
 describe('ApiKeys', () => {
   const keys = new ApiKeys({ 'tok-a-0123456789ab': 'dev-a', 'tok-admin-012345678': '*' });
   it('maps tokens to devices; admin is "*"', () => {

@@ -1,5 +1,6 @@
 // Migration 003 (issue #15) on a database that already holds data from 001-002, as an existing
-// demo database does: on embedded PGlite and on a real PostgreSQL, the same SQL.
+// demo database does, then 004 (issue #14: the caregiver feed) on top: on embedded PGlite and
+// on a real PostgreSQL, the same SQL.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { openPostgres } from '../../server/src/db/postgres.js';
 import { PostgresServer } from '../../server/src/devstack/postgres.js';
 import { storeBatchGroup } from '../../server/src/store/batch-group.js';
 import { admitBatches } from '../../server/src/store/admission.js';
+import { feedAfter, publishEvents } from '../../server/src/store/event-feed.js';
 import { makeBatch } from './helpers/batches.js';
 
 const LEGACY = '11111111-2222-4333-8444-555555555555';
@@ -27,6 +29,7 @@ describe('splitSql', () => {
 describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data from 001-002', (kind) => {
   let db: Db;
   const cleanup: (() => Promise<void>)[] = [];
+  let upTo003 = '';
   beforeAll(async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'cryscope-mig-'));
     cleanup.push(async () => rmSync(tmp, { recursive: true, force: true }));
@@ -41,6 +44,8 @@ describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data 
     // The schema as it was before this change: only 001 and 002.
     const old = join(tmp, 'old-migrations');
     for (const f of ['001_init.sql', '002_clips.sql']) cpSync(join(MIGRATIONS_DIR, f), join(old, f));
+    upTo003 = join(tmp, 'migrations-003');
+    for (const f of ['001_init.sql', '002_clips.sql', '003_device_scoped_keys.sql']) cpSync(join(MIGRATIONS_DIR, f), join(upTo003, f));
     expect(await migrate(db, old)).toEqual([1, 2]);
     await db.query(`INSERT INTO sessions (device_id, session_id, started_at, batch_count) VALUES ('device-a', 'old-1', '2026-01-01T00:00:00Z', 1)`);
     await db.query(`INSERT INTO batches (batch_id, device_id, session_id, sent_at, stored_by, models, windows, window_count, event_count)
@@ -54,8 +59,8 @@ describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data 
   });
 
   it('applies 003 once, keeping every row and back-filling keys and session starts', async () => {
-    expect(await migrate(db)).toEqual([3]);
-    expect(await migrate(db)).toEqual([]);
+    expect(await migrate(db, upTo003)).toEqual([3]);
+    expect(await migrate(db, upTo003)).toEqual([]);
     const count = async (t: string) => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t}`)).rows[0].n;
     expect([await count('batches'), await count('events'), await count('episodes')]).toEqual([1, 1, 1]);
     expect((await db.query(`SELECT device_id, batch_id::text, content_hash, session_id FROM batch_keys`)).rows)
@@ -67,6 +72,21 @@ describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data 
        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey)
        WHERE c.conrelid = 'batches'::regclass AND c.contype = 'p'`);
     expect(pk.rows[0].cols).toBe('device_id,batch_id');
+  });
+
+  it('applies 004 once: events stored before it are published (numbered) in storage order; new ones wait for publishEvents', async () => {
+    expect(await migrate(db)).toEqual([4]);
+    expect(await migrate(db)).toEqual([]);
+    const legacy = await feedAfter(db, null, 0, 10);
+    expect(legacy.map((e) => [e.id, e.batchId, e.type, e.at])).toEqual([[1, LEGACY, 'offset', '2026-01-01T00:00:01.000Z']]);
+    // Stored but not yet published: not in the feed until publishEvents numbers it.
+    const fresh = makeBatch({ sessionId: 'feed-1', sessionStartedAt: '2026-03-01T00:00:00.000Z' });
+    await storeBatchGroup(db, [fresh], { episodeMinSeconds: 3, storedBy: 'w' });
+    expect(await feedAfter(db, null, 1, 10)).toEqual([]);
+    expect(await publishEvents(db, [fresh])).toBe(2);
+    expect(await publishEvents(db, [fresh])).toBe(0);
+    expect((await feedAfter(db, ['device-a'], 1, 10)).map((e) => [e.id, e.type])).toEqual([[2, 'onset'], [3, 'offset']]);
+    expect(await feedAfter(db, ['device-b'], 0, 10)).toEqual([]);
   });
 
   it('a legacy key (no content hash) re-posted counts as a duplicate; another device may use the same id', async () => {

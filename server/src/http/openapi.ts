@@ -38,7 +38,7 @@ export function openApiDocument(config: ServerConfig) {
         `/api/v1/dead-letters with the reason. Body limit ${LIMITS.maxBatchBytes} bytes.`,
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Per-device API key configured on the server (X-API-Key header also accepted)' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Per-device API key configured on the server (X-API-Key header also accepted); the caregiver routes /api/v1/devices and /api/v1/stream take a read-only viewer key instead' } },
       schemas: { Batch: batch, Error: error },
     },
     security: [{ bearer: [] }],
@@ -67,6 +67,8 @@ export function openApiDocument(config: ServerConfig) {
       '/api/v1/sessions/{sessionId}/events': { get: { summary: "A session's onset/offset events", parameters: [sessionParam, deviceParam], responses: { '200': { description: '{ events: [...] }' }, ...errors(400, 401, 403, 404) } } },
       '/api/v1/sessions/{sessionId}/episodes': { get: { summary: `A session's episodes (cry/scream lasting >= ${config.episodeMinSeconds} s)`, parameters: [sessionParam, deviceParam], responses: { '200': { description: '{ episodes: [...] }' }, ...errors(400, 401, 403, 404) } } },
       '/api/v1/dead-letters': { get: { summary: 'Batches answered 202 that storage refused for good (only when admission could not check them), newest first, with the reason', parameters: [deviceParam, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 1000, default: 100 } }, { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } }], responses: { '200': { description: '{ deadLetters: [{ deviceId, batchId, sessionId, reason, rejectedAt }] }' }, ...errors(400, 401, 403) } } },
+      '/api/v1/devices': { get: { summary: `Caregiver (viewer key only): the household's devices and their state (listening: a batch within ${config.offlineAfterSeconds} s; else offline)`, responses: { '200': { description: '{ devices: [{ deviceId, state, lastBatchAt, sessionId }], offlineAfterSeconds }' }, ...errors(401, 403) } } },
+      '/api/v1/stream': { get: { summary: 'Caregiver (viewer key only): Server-Sent Events — `devices` (state list, on connect and on change) and `detection` (each stored onset/offset; id = feed sequence number). Send Last-Event-ID (header) or ?lastEventId= to resume after that id.', parameters: [{ name: 'lastEventId', in: 'query', schema: { type: 'integer', minimum: 0 } }], responses: { '200': { description: 'text/event-stream', content: { 'text/event-stream': {} } }, ...errors(400, 401, 403) } } },
       '/api/v1/stats': { get: { summary: 'Per session and UTC day: count and total seconds of cry/scream, and of episodes', parameters: [deviceParam, { name: 'sessionId', in: 'query', schema: { type: 'string' } }], responses: { '200': { description: '{ stats: [...] }' }, ...errors(400, 401, 403, 404) } } },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'alive' } } } },
       '/readyz': { get: { summary: 'Readiness: Temporal and database reachable', security: [], responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },

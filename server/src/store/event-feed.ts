@@ -21,14 +21,18 @@ export async function publishEvents(db: Db, refs: BatchRef[]): Promise<number> {
   if (!refs.length) return 0;
   return db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [PUBLISH_LOCK]);
+    // A MATERIALIZED CTE draws each number exactly once, in the ORDER BY's order (nextval in a
+    // joined subquery may be re-evaluated when the planner rescans it, leaving gaps).
     const r = await tx.query(
-      `UPDATE events e SET seq = o.seq FROM (
+      `WITH todo AS MATERIALIZED (
          SELECT p.device_id, p.batch_id, p.idx, nextval('event_feed_seq') AS seq FROM (
            SELECT ev.device_id, ev.batch_id, ev.idx FROM events ev
            WHERE (ev.device_id, ev.batch_id) IN (SELECT r."deviceId", r."batchId" FROM jsonb_to_recordset($1::jsonb) AS r("deviceId" text, "batchId" uuid))
              AND ev.seq IS NULL
            ORDER BY ev.device_id, ev.batch_id, ev.idx) p
-       ) o WHERE e.device_id = o.device_id AND e.batch_id = o.batch_id AND e.idx = o.idx`,
+       )
+       UPDATE events e SET seq = todo.seq FROM todo
+       WHERE e.device_id = todo.device_id AND e.batch_id = todo.batch_id AND e.idx = todo.idx`,
       [JSON.stringify(refs.map(({ deviceId, batchId }) => ({ deviceId, batchId })))],
     );
     return r.rowCount;
