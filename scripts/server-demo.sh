@@ -34,6 +34,16 @@ if [ ! -f "$CONFIG" ]; then
   printf '{\n  "apiKeys": { "%s": "demo-browser" },\n  "demoDevice": "demo-browser"\n}\n' "$KEY" > "$CONFIG"
 fi
 
+# A read-only caregiver key for the monitor page (/monitor), added once to the demo config
+# (also to a config made before the monitor existed). Printed below as a link; never handed
+# out by the server.
+if ! grep -q '"viewerKeys"' "$CONFIG"; then
+  VKEY="$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+  umask 077
+  node -e 'const fs=require("fs");const [f,k]=process.argv.slice(1);const c=JSON.parse(fs.readFileSync(f,"utf8"));c.viewerKeys={[k]:["demo-browser"]};fs.writeFileSync(f,JSON.stringify(c,null,2)+"\n")' "$CONFIG" "$VKEY"
+fi
+VIEWER_KEY="$(node -e 'const c=JSON.parse(require("fs").readFileSync(process.argv[1],"utf8"));process.stdout.write(Object.keys(c.viewerKeys)[0])' "$CONFIG")"
+
 PIDS=()
 cleanup() {
   trap - INT TERM EXIT
@@ -80,6 +90,8 @@ cat <<MSG
     Temporal UI:  http://localhost:$UI_PORT/namespaces/default/workflows
     storage:      ${DATABASE_URL:+PostgreSQL (DATABASE_URL)}${DATABASE_URL:-PGlite in $CRYSCOPE_PGLITE_DIR}
     device key:   demo-browser (the page fetches it from /api/v1/demo/credentials; kept in $CONFIG)
+    caregiver:    http://localhost:$PORT/monitor/#key=$VIEWER_KEY
+                  (read-only viewer key for demo-browser; the link stores it in that browser)
   Press Ctrl-C to stop.
 
 MSG

@@ -139,6 +139,14 @@ $('alert-notify').addEventListener('change', async () => {
 });
 $('alert-sound').addEventListener('change', () => { if ($('alert-sound').checked) { audio ??= new AudioContext(); audio.resume(); } });
 
+// A link of the form /monitor/#key=<viewer key> (the demo prints one) hands the key over in
+// the fragment, which the browser never sends to a server; it is stored, then removed from
+// the address bar and history.
+const fromLink = new URLSearchParams(location.hash.slice(1)).get('key');
+if (fromLink) {
+  localStorage.setItem(KEY_STORE, fromLink);
+  history.replaceState(null, '', location.pathname);
+}
 const saved = localStorage.getItem(KEY_STORE);
 if (saved) {
   $('key').value = saved;

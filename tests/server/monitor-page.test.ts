@@ -86,4 +86,18 @@ describe('caregiver page /monitor (Chromium)', () => {
     expect(foreign).toEqual([]);
     expect(errors).toEqual([]);
   });
+
+  it('a link /monitor/#key=<viewer key> (what the demo prints) stores the key, drops it from the address bar and connects', async () => {
+    const context = await browser.newContext();
+    const fresh = await context.newPage();
+    const sent: string[] = [];
+    fresh.on('request', (r) => sent.push(r.url()));
+    await fresh.goto(`${stack.api.url}/monitor/#key=${VIEWER}`);
+    await fresh.waitForSelector('[data-testid=conn][data-state=live]', { timeout: 20_000 });
+    expect(fresh.url()).toBe(`${stack.api.url}/monitor/`);
+    expect(await fresh.evaluate(() => localStorage.getItem('cryscope.monitor.key'))).toBe(VIEWER);
+    // The fragment never reaches the server: no requested URL carries the key.
+    expect(sent.filter((u) => u.includes(VIEWER))).toEqual([]);
+    await context.close();
+  });
 });
