@@ -52,6 +52,9 @@ const ROUTES: [string, string][] = [
   ['GET', '/api/v1/sessions/s1/events'],
   ['GET', '/api/v1/sessions/s1/episodes'],
   ['GET', '/api/v1/stats'],
+  ['GET', '/api/v1/devices'],
+  ['HEAD', '/api/v1/devices'],
+  ['GET', '/api/v1/stream'],
 ];
 /** Spellings of a path that a router may or may not treat as the same route. */
 const variants = (p: string): [string, string][] => [

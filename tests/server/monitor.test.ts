@@ -41,6 +41,12 @@ describe('access', () => {
     expect((await stack.get('/api/v1/sessions', VIEWER)).status).toBe(403);
   });
 
+  it('HEAD on the stream is not a route (it would hold a stream open with no body); HEAD on devices is', async () => {
+    const head = (path: string) => fetch(`${stack.api.url}${path}`, { method: 'HEAD', headers: { authorization: `Bearer ${VIEWER}` } });
+    expect((await head('/api/v1/stream')).status).toBe(404);
+    expect((await head('/api/v1/devices')).status).toBe(200);
+  });
+
   it('a malformed Last-Event-ID is refused with 400', async () => {
     const res = await fetch(`${stack.api.url}/api/v1/stream`, { headers: { authorization: `Bearer ${VIEWER}`, 'last-event-id': '12abc' } });
     expect(res.status).toBe(400);

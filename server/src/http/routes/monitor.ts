@@ -42,7 +42,8 @@ export function registerMonitor(app: FastifyInstance, { db, config }: AppDeps) {
    * exactly once. New events are found by polling an index range every streamPollMs (works the
    * same on PGlite and PostgreSQL): arrival latency is at most one poll after publishing.
    */
-  app.get('/api/v1/stream', VIEWER_ROUTE, async (req, reply) => {
+  // No automatic HEAD route: a HEAD would open a stream that never sends a body nor ends.
+  app.get('/api/v1/stream', { ...VIEWER_ROUTE, exposeHeadRoute: false }, async (req, reply) => {
     const from = lastEventId(req, reply);
     if (from === undefined) return reply;
     const devices = req.principal!.viewerOf!;
