@@ -17,4 +17,10 @@ export interface Db extends Queryable {
   /** Runs fn in one transaction: commits if it resolves, rolls back if it throws (no half-records). */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /**
+   * Calls onNotify on every NOTIFY on `channel` (from any process on PostgreSQL; this process
+   * on PGlite). Resolves once listening; the returned function stops. A hint only: a dropped
+   * listening connection is not re-established, so readers must still poll.
+   */
+  listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
 }

@@ -21,5 +21,6 @@ export async function openPglite(dataDir: string): Promise<Db> {
     // PGlite serialises transactions itself; the callback's queries run inside BEGIN/COMMIT.
     transaction: (fn) => db.transaction((tx) => fn({ query: (sql, params) => run(tx as unknown as Q, sql, params) })),
     close: () => db.close(),
+    listen: (channel, onNotify) => db.listen(channel, () => onNotify()),
   };
 }

@@ -34,5 +34,14 @@ export function openPostgres(connectionString: string, maxConnections = 10): Db 
       }
     },
     close: () => pool.end(),
+    // A dedicated connection: LISTEN belongs to a session, which a pooled client is not.
+    async listen(channel, onNotify) {
+      const client = new pg.Client({ connectionString, connectionTimeoutMillis: 5000 });
+      client.on('error', () => {});
+      client.on('notification', (n) => { if (n.channel === channel) onNotify(); });
+      await client.connect();
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      return () => client.end();
+    },
   };
 }

@@ -9,12 +9,18 @@
  * order, so a reader that saw seq N cannot later find a committed row numbered below N (with
  * plain bigserial, two concurrent transactions may commit out of order and a reader would
  * skip the late one for good).
+ *
+ * Publishing also sends NOTIFY on FEED_CHANNEL (delivered at commit), so open streams can look
+ * at once instead of at their next poll; the poll stays, so a lost notification only delays.
  */
 import type { Db, Queryable } from '../db/adapter.js';
 import type { BatchRef } from './batches.js';
 
 /** Arbitrary constant key of the advisory lock that serialises publishing. */
 const PUBLISH_LOCK = 727_270_014;
+
+/** NOTIFY channel: "events were published" (no payload; readers query for what is new). */
+export const FEED_CHANNEL = 'cryscope_feed';
 
 /** Numbers the not-yet-published events of these (stored) batches; returns how many. Idempotent. */
 export async function publishEvents(db: Db, refs: BatchRef[]): Promise<number> {
@@ -35,6 +41,7 @@ export async function publishEvents(db: Db, refs: BatchRef[]): Promise<number> {
        WHERE e.device_id = todo.device_id AND e.batch_id = todo.batch_id AND e.idx = todo.idx`,
       [JSON.stringify(refs.map(({ deviceId, batchId }) => ({ deviceId, batchId })))],
     );
+    if (r.rowCount > 0) await tx.query(`NOTIFY ${FEED_CHANNEL}`);
     return r.rowCount;
   });
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deviceStates } from '../../store/device-states.js';
-import { feedAfter, feedHead } from '../../store/event-feed.js';
+import { FEED_CHANNEL, feedAfter, feedHead } from '../../store/event-feed.js';
 import type { AppDeps } from '../app.js';
 import { sendError } from '../errors.js';
 import { SseStream } from '../sse.js';
@@ -27,8 +27,24 @@ function lastEventId(req: FastifyRequest, reply: FastifyReply): number | null | 
  */
 export function registerMonitor(app: FastifyInstance, { db, config }: AppDeps) {
   const open = new Set<SseStream>();
+  // Streams waiting for their next poll; a NOTIFY from publishing wakes them at once.
+  const sleepers = new Set<() => void>();
+  let listening: Promise<(() => Promise<void>) | null> | null = null;
+  const listen = () => {
+    listening ??= db.listen(FEED_CHANNEL, () => { for (const wake of sleepers) wake(); }).catch((err) => {
+      // Not fatal: streams still poll every streamPollMs. Try again with the next stream.
+      app.log.warn({ err }, 'cannot LISTEN for published events; streams poll only');
+      listening = null;
+      return null;
+    });
+    return listening;
+  };
   // Open streams never end by themselves; end them so a shutdown does not wait for caregivers.
-  app.addHook('preClose', async () => { for (const s of open) s.close(); });
+  app.addHook('preClose', async () => {
+    for (const s of open) s.close();
+    const stop = await listening;
+    await stop?.().catch(() => {});
+  });
 
   app.get('/api/v1/devices', VIEWER_ROUTE, async (req) => ({
     devices: await deviceStates(db, req.principal!.viewerOf!, config.offlineAfterSeconds),
@@ -39,14 +55,16 @@ export function registerMonitor(app: FastifyInstance, { db, config }: AppDeps) {
    * SSE: `event: devices` (the state list, on connect and whenever it changes) and
    * `event: detection` (id = feed sequence number). Without Last-Event-ID the stream starts at
    * the newest event; with it, every published event after that id is sent first, in order,
-   * exactly once. New events are found by polling an index range every streamPollMs (works the
-   * same on PGlite and PostgreSQL): arrival latency is at most one poll after publishing.
+   * exactly once. New events are found by querying an index range when publishing NOTIFYs
+   * (LISTEN: any process on PostgreSQL, this process on PGlite) and at least every
+   * streamPollMs, so a lost notification (or a process that cannot LISTEN) only delays.
    */
   // No automatic HEAD route: a HEAD would open a stream that never sends a body nor ends.
   app.get('/api/v1/stream', { ...VIEWER_ROUTE, exposeHeadRoute: false }, async (req, reply) => {
     const from = lastEventId(req, reply);
     if (from === undefined) return reply;
     const devices = req.principal!.viewerOf!;
+    await listen();
     let last = from ?? (await feedHead(db));
     const stream = new SseStream(req, reply);
     open.add(stream);
@@ -54,6 +72,12 @@ export function registerMonitor(app: FastifyInstance, { db, config }: AppDeps) {
     let states = '';
     let nextDeviceCheck = 0;
     let nextPing = Date.now() + PING_MS;
+    let nextPoll = 0;
+    // Set by a NOTIFY from publishing (and true at first, to send the backlog at once).
+    let notified = true;
+    let rouse = () => {};
+    const onPublish = () => { notified = true; rouse(); };
+    sleepers.add(onPublish);
     try {
       while (!stream.closed) {
         if (Date.now() >= nextDeviceCheck) {
@@ -62,15 +86,26 @@ export function registerMonitor(app: FastifyInstance, { db, config }: AppDeps) {
           const text = JSON.stringify(now);
           if (text !== states) { states = text; stream.send('devices', { devices: now }); }
         }
-        const events = await feedAfter(db, devices, last, PAGE);
-        for (const e of events) { stream.send('detection', e, e.id); last = e.id; }
+        if (notified || Date.now() >= nextPoll) {
+          // Cleared before the query: a NOTIFY arriving while it runs makes the next round query again.
+          notified = false;
+          nextPoll = Date.now() + config.streamPollMs;
+          const events = await feedAfter(db, devices, last, PAGE);
+          for (const e of events) { stream.send('detection', e, e.id); last = e.id; }
+          if (events.length === PAGE) notified = true; // more backlog: carry on without sleeping
+        }
         if (Date.now() >= nextPing) { nextPing = Date.now() + PING_MS; stream.ping(); }
-        if (events.length < PAGE) await stream.wait(config.streamPollMs);
+        if (notified) continue;
+        // Sleep until a NOTIFY, the next poll, device check or ping, whichever comes first.
+        const idle = Math.max(0, Math.min(nextPoll, nextDeviceCheck, nextPing) - Date.now());
+        await Promise.race([new Promise<void>((r) => { rouse = r; }), stream.wait(idle)]);
+        rouse = () => {};
       }
     } catch (err) {
       // The database went away: end the stream; the client reconnects with its Last-Event-ID.
       req.log.warn({ err }, 'monitor stream ended by a database error');
     } finally {
+      sleepers.delete(onPublish);
       open.delete(stream);
       stream.close();
     }
