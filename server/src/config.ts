@@ -37,7 +37,7 @@ export interface ServerConfig {
   viewerKeys: Record<string, string[]>;
   /** Monitor: a device that sent no batch for this long is shown offline, seconds. Default 15 (3 batch intervals of the web client's default 5 s) (env CRYSCOPE_OFFLINE_AFTER_S). */
   offlineAfterSeconds: number;
-  /** Monitor stream: how often each open stream asks the database for new events, ms. Default 250 (env CRYSCOPE_STREAM_POLL_MS). */
+  /** Monitor stream: how often each open stream asks the database for new events even without a NOTIFY from publishing (the fallback), ms. Default 250 (env CRYSCOPE_STREAM_POLL_MS). */
   streamPollMs: number;
   /** A cry/scream lasting at least this long becomes an episode, seconds. Default 3 (env CRYSCOPE_EPISODE_MIN_SECONDS). */
   episodeMinSeconds: number;
