@@ -27,7 +27,7 @@ function lastEventId(req: FastifyRequest, reply: FastifyReply): number | null | 
  */
 export function registerMonitor(app: FastifyInstance, { db, config }: AppDeps) {
   const open = new Set<SseStream>();
-  // Streams waiting for their next poll; a NOTIFY from publishing wakes them at once.
+  // One callback per open stream: a NOTIFY from publishing wakes them all at once.
   const sleepers = new Set<() => void>();
   let listening: Promise<(() => Promise<void>) | null> | null = null;
   const listen = () => {
