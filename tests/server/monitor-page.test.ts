@@ -12,7 +12,9 @@ let stack: Stack;
 let browser: Browser;
 
 beforeAll(async () => {
-  stack = await new Stack({ db: 'pglite', env: { CRYSCOPE_VIEWER_KEYS: `device-a=${VIEWER}` } }).start();
+  // Assigned before start(), so afterAll stops what did start even if start() fails.
+  stack = new Stack({ db: 'pglite', env: { CRYSCOPE_VIEWER_KEYS: `device-a=${VIEWER}` } });
+  await stack.start();
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--autoplay-policy=no-user-gesture-required',
