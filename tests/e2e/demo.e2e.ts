@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { validateBatch } from '../../web/src/protocol/index.js';
 import { launch, longestClip, RESULTS, ROOT, serve, TMP, toWav, watch, type Served } from './helpers.js';
 
@@ -12,10 +12,12 @@ let server: Served;
 const browsers: Browser[] = [];
 
 beforeAll(async () => { server = await serve(DEMO); });
-afterAll(async () => {
-  for (const b of browsers) await b.close().catch(() => undefined);
-  server?.close();
+// Each test's browsers close when it ends: left open, every earlier page keeps listening and running both
+// models, so by the last of 17 tests the 2-core machine was running them all (load average 20-60).
+afterEach(async () => {
+  for (const b of browsers.splice(0)) await b.close().catch(() => undefined);
 });
+afterAll(() => { server?.close(); });
 
 async function open(wav: string | undefined, opts: { fakeUi?: boolean; fakeDevice?: boolean; url?: string; init?: string } = {}) {
   const browser = await launch({ wav, fakeUi: opts.fakeUi, fakeDevice: opts.fakeDevice });
