@@ -57,9 +57,9 @@ export interface CryDetectorOptions {
   wav2vec2WindowSeconds?: number;
   /** Seconds between Wav2Vec2 windows. Default 0.5, range 0.1–15. */
   wav2vec2HopSeconds?: number;
-  /** Fusion method. Default: the manifest's fusion.default (chosen per model build on validation; weighted_mean for the current one). */
+  /** Fusion method. Default: the manifest's fusion.default (chosen per model build on held-out corpus families; weighted_mean with weights [1, 0] — YAMNet's output — for the current one). */
   fusionMethod?: FusionMethod;
-  /** Onset/offset thresholds (probabilities 0–1, off < on) on smoothed probabilities. Default: the manifest's, chosen per model build on validation (shipped build: cry 0.45/0.25, scream 0.65/0.45). */
+  /** Onset/offset thresholds (probabilities 0–1, off < on) on smoothed probabilities. Default: the manifest's, chosen per model build on held-out corpus families (shipped build: cry 0.8/0.6, scream 0.6/0.4). */
   thresholds?: Partial<Thresholds>;
   /** Smoothing of fused probabilities. Default: the manifest's (ema, alpha 0.5). */
   smoothing?: Smoothing;
