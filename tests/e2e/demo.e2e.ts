@@ -197,11 +197,19 @@ describe('demo page, live microphone (fake device)', () => {
       await listen(page);
       await page.locator('[data-testid=event][data-label=cry]').first().waitFor({ timeout: 30_000 });
       await page.waitForSelector('[data-testid=backend-status][data-state=sent]', { timeout: 30_000 });
+      // The onset's batch carries only the windows decided before it; listen on (>= 8 hops) so that the
+      // window summaries after it have to arrive with the batch interval or stop()'s flush.
+      await page.waitForFunction(() => Number(document.querySelector('[data-testid=bars], #bars')?.getAttribute('data-time') ?? 0) >= 4, undefined, { timeout: 30_000 });
       await page.getByTestId('stop').click();
       await page.waitForSelector('[data-testid=status][data-state=stopped]');
       await page.screenshot({ path: join(RESULTS, 'backend-sent.png'), fullPage: true });
+      // The onset went out at once, with only the windows buffered by then; the rest leave with stop()'s
+      // flush, which resolves once they are in the outbox and are posted right after: wait for them.
+      const received = () => (existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
+      const windowsReceived = () => received().reduce((n: number, p: { body: { windows: unknown[] } }) => n + p.body.windows.length, 0);
+      for (const deadline = Date.now() + 20_000; windowsReceived() <= 5 && Date.now() < deadline;) await page.waitForTimeout(200);
       expect(existsSync(file)).toBe(true);
-      const posts = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const posts = received();
       expect(posts.length).toBeGreaterThanOrEqual(1);
       const ids = new Set<string>();
       let windows = 0;
