@@ -111,8 +111,11 @@ describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data 
     const items = [
       { batch: mk({ sessionId: 'grp-1', sessionStartedAt: '2026-02-01T00:00:00.000Z' }, k), hash: 'h1' },
       { batch: mk({ sessionId: 'grp-1', sessionStartedAt: '2026-02-01T00:00:00.000Z' }, k.toUpperCase()), hash: 'h2' },
-      { batch: mk({ sessionId: 'grp-1', sessionStartedAt: '2026-02-01T01:00:00+01:00' }), hash: 'h3' },
-      { batch: mk({ sessionId: 'grp-1', sessionStartedAt: '2026-02-01T00:00:09.000Z' }), hash: 'h4' },
+      // Within one statement admission runs in key order (device, batchId: the lock order that keeps two
+      // groups from deadlocking), so these ids are fixed: with random ones the contradicting start (h4)
+      // was admitted first whenever its id sorted before the others' (seen in a CI run).
+      { batch: mk({ sessionId: 'grp-1', sessionStartedAt: '2026-02-01T01:00:00+01:00' }, '33333333-2222-4333-8444-555555555555'), hash: 'h3' },
+      { batch: mk({ sessionId: 'grp-1', sessionStartedAt: '2026-02-01T00:00:09.000Z' }, '44444444-2222-4333-8444-555555555555'), hash: 'h4' },
       { batch: { ...mk({ sessionId: 'old-1', sessionStartedAt: '2026-01-01T00:00:00.000Z' }), batchId: LEGACY }, hash: 'h5' },
     ];
     const answers = await admitBatches(db, items);
