@@ -1,44 +1,41 @@
-import type { BatchEvent, BatchWindow, DetectionBatchV1 } from '../../../web/src/protocol/index.js';
-import { BATCH_SCHEMA_V1 } from '../../../web/src/protocol/index.js';
+import type { Classifier, decodeAudio } from 'cryscope/node';
+import { BATCH_SCHEMA_V1, type BatchEvent, type BatchWindow, type DetectionBatchV1, type Probs3 } from 'cryscope/protocol';
 import type { Db } from '../db/adapter.js';
 
-/** The part of cryscope/node's API the clip workflow uses (see the brief's contract). */
+/**
+ * The part of cryscope/node's API the clip workflow uses, typed by the package's own
+ * declarations (results, labels and events are the package's types, not copies).
+ */
 export interface ClipClassifier {
-  classify(samples: Float32Array, sampleRate: number): Promise<{
-    duration: number;
-    windows: { start: number; end: number; yamnet?: number[]; wav2vec2?: number[]; fused: number[] }[];
-    events: { type: 'onset' | 'offset'; label: 'cry' | 'scream'; start: number; end?: number; peak: number; mean?: number }[];
-    file?: { label: string; probs: number[]; models?: Record<string, number[]> };
-  }>;
-  decodeAudio(bytes: Uint8Array): Promise<{ samples: Float32Array; sampleRate: number }>;
-  version: { yamnet?: string; wav2vec2?: string; core?: string };
+  classify: Classifier['classify'];
+  decodeAudio: typeof decodeAudio;
+  version: DetectionBatchV1['models'];
 }
 
 /**
- * Loads `cryscope/node` (the web package's Node entry: same WASM core + ONNX models as the
- * browser). Throws a clear error when the package entry or its models are not available.
+ * Loads `cryscope/node` (the package's Node entry: same WASM core + ONNX models as the
+ * browser) on first use. Throws a clear error when the entry or its models are not available.
  */
 export async function loadClipClassifier(modelsDir?: string): Promise<ClipClassifier> {
-  const spec = 'cryscope/node';
-  let mod: any;
+  let mod: typeof import('cryscope/node');
   try {
-    mod = await import(spec);
+    mod = await import('cryscope/node');
   } catch (err) {
     throw new Error(`cryscope/node is not available (${(err as Error).message})`);
   }
   const c = await mod.loadClassifier(modelsDir ? { modelsDir } : {});
   const modelsVersion = String(c.manifest?.version ?? 'unknown').slice(0, 64);
   const version: ClipClassifier['version'] = { core: String(c.coreVersion ?? 'unknown').slice(0, 64) };
-  for (const m of (c.models ?? ['yamnet', 'wav2vec2']) as ('yamnet' | 'wav2vec2')[]) version[m] = modelsVersion;
+  for (const m of c.models ?? ['yamnet', 'wav2vec2']) version[m] = modelsVersion;
   return {
-    classify: (s: Float32Array, r: number) => c.classify(s, r),
-    decodeAudio: (b: Uint8Array) => mod.decodeAudio(b),
+    classify: (s, r) => c.classify(s, r),
+    decodeAudio: (b) => mod.decodeAudio(b),
     version,
   };
 }
 
 const clamp = (p: number) => Math.min(1, Math.max(0, Number.isFinite(p) ? p : 0));
-const probs3 = (p: number[]) => [clamp(p[0]), clamp(p[1]), clamp(p[2])] as [number, number, number];
+const probs3 = (p: readonly number[]): Probs3 => [clamp(p[0]), clamp(p[1]), clamp(p[2])];
 
 /** Classifies a stored clip and turns the result into a batch (batchId = clipId). */
 export async function classifyStoredClip(db: Db, clipId: string, classifier: ClipClassifier): Promise<DetectionBatchV1> {

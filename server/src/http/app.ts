@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { LIMITS } from '../../../web/src/protocol/index.js';
+import { LIMITS } from 'cryscope/protocol';
 import { REPO_ROOT, type ServerConfig } from '../config.js';
 import type { Db } from '../db/adapter.js';
 import type { IngestClient } from '../temporal/client.js';

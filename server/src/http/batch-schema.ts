@@ -1,5 +1,5 @@
 import { Ajv } from 'ajv';
-import { batchSchemaV1, type ValidationError } from '../../../web/src/protocol/index.js';
+import { batchSchemaV1, type ValidationError } from 'cryscope/protocol';
 
 /**
  * The published JSON Schema of cryscope.batch/1 (web/src/protocol/schema.ts, also in the

@@ -1,4 +1,4 @@
-import { LIMITS, batchSchemaV1 } from '../../../web/src/protocol/index.js';
+import { LIMITS, batchSchemaV1 } from 'cryscope/protocol';
 import type { ServerConfig } from '../config.js';
 
 const error = {

@@ -21,7 +21,7 @@
  * A data error (SQLSTATE 22/23) fails the whole group; the caller then falls back to storeBatch
  * per batch, so one bad batch cannot block the others.
  */
-import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import type { DetectionBatchV1 } from 'cryscope/protocol';
 import type { Db, Queryable } from '../db/adapter.js';
 import { eventRows, lastTimeOf, type StoreOptions, type StoreResult } from './batches.js';
 import { batchKey, contentHash } from './content-hash.js';

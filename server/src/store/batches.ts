@@ -1,4 +1,4 @@
-import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import type { DetectionBatchV1 } from 'cryscope/protocol';
 import type { Db } from '../db/adapter.js';
 import { storeBatchGroup } from './batch-group.js';
 

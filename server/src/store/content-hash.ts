@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import type { DetectionBatchV1 } from 'cryscope/protocol';
 
 /**
  * Canonical hash of a batch's CONTENT: what decides whether a re-post under the same

@@ -1,4 +1,4 @@
-import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import type { DetectionBatchV1 } from 'cryscope/protocol';
 import type { Queryable } from '../db/adapter.js';
 
 /** A batch answered 202 that storage refuses for good, and why. */

@@ -1,4 +1,4 @@
-import type { BatchEvent } from '../../../web/src/protocol/index.js';
+import type { BatchEvent } from 'cryscope/protocol';
 
 export interface Episode {
   label: 'cry' | 'scream';

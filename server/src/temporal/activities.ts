@@ -3,7 +3,7 @@
  * injects its database, configuration and identity (no globals; testable).
  */
 import { ApplicationFailure, log } from '@temporalio/activity';
-import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import type { DetectionBatchV1 } from 'cryscope/protocol';
 import type { ServerConfig } from '../config.js';
 import type { Db } from '../db/adapter.js';
 import { markAlerted, pendingAlerts, storeBatch, type BatchRef, type StoreOptions } from '../store/batches.js';

@@ -1,7 +1,7 @@
 import {
   Client, Connection, WorkflowExecutionAlreadyStartedError, defaultGrpcRetryOptions, makeGrpcRetryInterceptor,
 } from '@temporalio/client';
-import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import type { DetectionBatchV1 } from 'cryscope/protocol';
 import type { ServerConfig } from '../config.js';
 import { GroupCommitter } from './group-commit.js';
 import type { IngestPolicy } from './shared.js';

@@ -1,4 +1,4 @@
-import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import type { DetectionBatchV1 } from 'cryscope/protocol';
 
 /**
  * Types shared by the workflow, its activities and the client. Kept free of Node imports:

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { validateBatch, type DetectionBatchV1 } from '../../../../web/src/protocol/index.js';
+import { validateBatch, type DetectionBatchV1 } from 'cryscope/protocol';
 import type { Admission } from '../../store/admission.js';
 import { schemaProblems } from '../batch-schema.js';
 import { contentHash } from '../../store/content-hash.js';
