@@ -1,6 +1,7 @@
 import type { Classifier, decodeAudio } from 'cryscope/node';
 import { BATCH_SCHEMA_V1, type BatchEvent, type BatchWindow, type DetectionBatchV1, type Probs3 } from 'cryscope/protocol';
 import type { Db } from '../db/adapter.js';
+import { clipForClassification, saveClipResult } from '../store/clips.js';
 
 /**
  * The part of cryscope/node's API the clip workflow uses, typed by the package's own
@@ -39,10 +40,8 @@ const probs3 = (p: readonly number[]): Probs3 => [clamp(p[0]), clamp(p[1]), clam
 
 /** Classifies a stored clip and turns the result into a batch (batchId = clipId). */
 export async function classifyStoredClip(db: Db, clipId: string, classifier: ClipClassifier): Promise<DetectionBatchV1> {
-  const r = await db.query<{ device_id: string; session_id: string; received_at: Date | string; audio: Uint8Array | null }>(
-    'SELECT device_id, session_id, received_at, audio FROM clips WHERE clip_id = $1', [clipId]);
-  if (!r.rows.length) throw new Error(`clip ${clipId} not found`);
-  const row = r.rows[0];
+  const row = await clipForClassification(db, clipId);
+  if (!row) throw new Error(`clip ${clipId} not found`);
   if (!row.audio) throw new Error(`clip ${clipId} has no audio (already processed?)`);
   const { samples, sampleRate } = await classifier.decodeAudio(new Uint8Array(row.audio));
   const result = await classifier.classify(samples, sampleRate);
@@ -59,7 +58,7 @@ export async function classifyStoredClip(db: Db, clipId: string, classifier: Cli
     return ev;
   });
   // The clip-level verdict (label + probabilities) is kept with the clip for GET /api/v1/clips/{id}.
-  await db.query('UPDATE clips SET result = $2::jsonb WHERE clip_id = $1', [clipId, JSON.stringify({ duration: result.duration, file: result.file ?? null })]);
+  await saveClipResult(db, clipId, { duration: result.duration, file: result.file ?? null });
   const receivedAt = row.received_at instanceof Date ? row.received_at.toISOString() : new Date(row.received_at).toISOString();
   return {
     schema: BATCH_SCHEMA_V1, batchId: clipId, sessionId: row.session_id, deviceId: row.device_id,

@@ -11,6 +11,7 @@ import { recordDeadLetters } from '../store/dead-letters.js';
 import { storeBatchGroup } from '../store/batch-group.js';
 import { publishEvents } from '../store/event-feed.js';
 import { classifyStoredClip, type ClipClassifier } from '../clips/classify.js';
+import { finishClip, markClipFailed } from '../store/clips.js';
 
 export interface ActivityDeps {
   db: Db;
@@ -127,14 +128,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async finishClip(clipId: string) {
-      await db.query(
-        `UPDATE clips SET status = 'classified', audio = CASE WHEN $2 THEN audio ELSE NULL END WHERE clip_id = $1`,
-        [clipId, config.keepClipAudio],
-      );
+      await finishClip(db, clipId, config.keepClipAudio);
     },
 
     async markClipFailed(clipId: string, error: string) {
-      await db.query(`UPDATE clips SET status = 'failed', error = $2, audio = NULL WHERE clip_id = $1`, [clipId, error.slice(0, 2000)]);
+      await markClipFailed(db, clipId, error);
     },
   };
 }

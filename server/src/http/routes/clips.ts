@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { readClipHeader } from '../../clips/audio-header.js';
 import { REPO_ROOT } from '../../config.js';
+import { clipWithEvents, insertClip } from '../../store/clips.js';
 import { TemporalUnavailableError } from '../../temporal/client.js';
 import type { AppDeps } from '../app.js';
 import { sendError } from '../errors.js';
@@ -64,11 +65,7 @@ export function registerClips(app: FastifyInstance, { config, db, ingest }: AppD
       if (unavailable) return sendError(reply, 501, 'clips_unavailable', `clip classification is not available on this server: ${unavailable}`);
       const clipId = (key as string | undefined)?.toLowerCase() ?? randomUUID();
       const deviceId = req.principal!.deviceId;
-      await db.query(
-        `INSERT INTO clips (clip_id, device_id, session_id, media_type, bytes, audio) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (clip_id) DO NOTHING`,
-        [clipId, deviceId, sessionId, header.format, body.length, body],
-      );
+      await insertClip(db, { clipId, deviceId, sessionId, mediaType: header.format, audio: body });
       try {
         const started = await ingest.startClip(clipId, deviceId, sessionId);
         return reply.code(202).send({ accepted: true, clipId, workflowId: started.workflowId, duplicate: started.duplicate, durationSeconds: header.durationSeconds });
@@ -85,15 +82,8 @@ export function registerClips(app: FastifyInstance, { config, db, ingest }: AppD
   app.get('/api/v1/clips/:clipId', async (req, reply) => {
     const { clipId } = req.params as { clipId: string };
     if (!UUID.test(clipId)) return sendError(reply, 400, 'bad_query', 'clipId must be a UUID');
-    const r = await db.query<Record<string, unknown>>(
-      `SELECT clip_id AS "clipId", device_id AS "deviceId", session_id AS "sessionId", status, error, bytes, received_at AS "receivedAt", result
-       FROM clips WHERE clip_id = $1 AND ($2::text IS NULL OR device_id = $2)`,
-      [clipId.toLowerCase(), req.principal!.admin ? null : req.principal!.deviceId],
-    );
-    if (!r.rows.length) return sendError(reply, 404, 'unknown_clip', `no clip ${clipId}`);
-    const events = await db.query(
-      `SELECT type, label, start_s AS "start", end_s AS "end", peak, mean FROM events WHERE device_id = $2 AND batch_id = $1 ORDER BY idx`,
-      [clipId.toLowerCase(), r.rows[0].deviceId]);
-    return { clip: r.rows[0], events: events.rows };
+    const found = await clipWithEvents(db, clipId.toLowerCase(), req.principal!.admin ? null : req.principal!.deviceId);
+    if (!found) return sendError(reply, 404, 'unknown_clip', `no clip ${clipId}`);
+    return found;
   });
 }
