@@ -1,10 +1,9 @@
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { LIMITS } from 'cryscope/protocol';
-import { REPO_ROOT, type ServerConfig } from '../config.js';
-import type { Db } from '../db/adapter.js';
-import type { IngestClient } from '../temporal/client.js';
+import { REPO_ROOT } from '../config.js';
 import { ApiKeys } from './auth.js';
+import type { AppDeps } from './deps.js';
 import { sendError } from './errors.js';
 import { PUBLIC_ROUTE, registerAuth } from './routes/auth-hook.js';
 import { registerClips } from './routes/clips.js';
@@ -16,12 +15,6 @@ import { registerMonitor } from './routes/monitor.js';
 import { registerCors } from './cors.js';
 import { registerMonitorPage, registerStatic, securityHeaders } from './static.js';
 import { openApiDocument } from './openapi.js';
-
-export interface AppDeps {
-  config: ServerConfig;
-  db: Db;
-  ingest: IngestClient;
-}
 
 /** Builds the HTTP API (not listening yet). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {

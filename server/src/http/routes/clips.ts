@@ -7,7 +7,7 @@ import { readClipHeader } from '../../clips/audio-header.js';
 import { REPO_ROOT } from '../../config.js';
 import { clipWithEvents, insertClip } from '../../store/clips.js';
 import { TemporalUnavailableError } from '../../temporal/client.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { sendError } from '../errors.js';
 
 const AUDIO_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave', 'audio/flac', 'audio/x-flac'];

@@ -4,7 +4,7 @@ import type { Admission } from '../../store/admission.js';
 import { schemaProblems } from '../batch-schema.js';
 import { contentHash } from '../../store/content-hash.js';
 import { TemporalUnavailableError } from '../../temporal/client.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { sendError } from '../errors.js';
 
 /**

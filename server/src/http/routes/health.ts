@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { PUBLIC_ROUTE } from './auth-hook.js';
 
 /** /healthz: the process is alive. /readyz: it can do its job (Temporal and database answer). */

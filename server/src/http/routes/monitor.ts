@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deviceStates } from '../../store/device-states.js';
 import { FEED_CHANNEL, feedAfter, feedHead } from '../../store/event-feed.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { sendError } from '../errors.js';
 import { SseStream } from '../sse.js';
 import { VIEWER_ROUTE } from './auth-hook.js';

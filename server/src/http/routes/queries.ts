@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deadLetters, getSession, listSessions, sessionEpisodes, sessionEvents, stats } from '../../store/queries.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../deps.js';
 import { sendError } from '../errors.js';
 
 const ID = /^[A-Za-z0-9._:-]{1,128}$/;
