@@ -80,6 +80,15 @@ export async function storeBatchGroup(db: Db, batches: DetectionBatchV1[], opts:
   });
 }
 
+/**
+ * Stores one batch exactly once: a group of one, so the single-batch path (the storeBatches
+ * activity's fallback after a refused group) has the same rules and SQL.
+ */
+export async function storeBatch(db: Db, batch: DetectionBatchV1, opts: StoreOptions): Promise<StoreResult> {
+  const [result] = await storeBatchGroup(db, [batch], opts);
+  return result;
+}
+
 const conflictReason = (b: DetectionBatchV1) =>
   `batchId ${b.batchId} of device "${b.deviceId}" is already stored with different content`;
 

@@ -1,6 +1,5 @@
 import type { DetectionBatchV1 } from 'cryscope/protocol';
 import type { Db } from '../db/adapter.js';
-import { storeBatchGroup } from './batch-group.js';
 
 export interface StoreResult {
   /** False when the batch was already stored (a retry or a duplicate post) or is rejected. */
@@ -24,15 +23,6 @@ export interface StoreOptions {
   source?: 'browser' | 'clip';
   /** Test hook: wait this long inside the transaction, ms (lets a test kill the worker mid-activity). */
   holdMs?: number;
-}
-
-/**
- * Stores one batch exactly once: a group of one (batch-group.ts), so the single-batch path
- * (the storeBatches activity's fallback after a refused group) has the same rules and SQL.
- */
-export async function storeBatch(db: Db, batch: DetectionBatchV1, opts: StoreOptions): Promise<StoreResult> {
-  const [result] = await storeBatchGroup(db, [batch], opts);
-  return result;
 }
 
 /** One row per event, in the shape the events INSERTs read with jsonb_to_recordset. */
