@@ -1,16 +1,20 @@
 // Faults on the real stack (Temporal dev server + PostgreSQL + separate API/worker processes).
 // Each test checks that nothing is lost or duplicated.
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sleep, waitFor } from '../../server/src/devstack/ports.js';
 import { ServerProcess } from '../../server/src/devstack/server-process.js';
 import { makeBatch, workflowIdOf } from './helpers/batches.js';
 import { Stack, TOKENS } from './helpers/stack.js';
 
+const HOLD_WORKER = fileURLToPath(new URL('./helpers/hold-worker.mjs', import.meta.url));
+
 let stack: Stack;
 beforeAll(async () => {
-  // The worker holds storeBatch's transaction open 2.5 s for sessions named "hold-*", so the
-  // test can kill it mid-activity; activities time out after 5 s and retry at most 2 s apart.
-  stack = await new Stack({ db: 'postgres', workerEnv: { CRYSCOPE_TEST_HOLD_MS: '2500' } }).start();
+  // The workers run the test entry helpers/hold-worker.mjs: it holds the storage transaction
+  // open 2.5 s for sessions named "hold-*", so the test can kill a worker mid-activity;
+  // activities time out after 5 s and retry at most 2 s apart.
+  stack = await new Stack({ db: 'postgres', workerEntry: HOLD_WORKER, workerEnv: { CRYSCOPE_TEST_HOLD_MS: '2500' } }).start();
 });
 afterAll(async () => {
   await stack?.stop();

@@ -10,6 +10,8 @@ export interface ServerProcessOptions {
   env: Record<string, string>;
   /** HTTP port (roles all/api); a free one when omitted. */
   port?: number;
+  /** Script to run instead of MAIN_JS, taking the same arguments (a test harness's entry). */
+  entry?: string;
 }
 
 /** One cryscope server process (API, worker or both) — the real binary, started like in production. */
@@ -30,7 +32,7 @@ export class ServerProcess {
 
   async start(): Promise<void> {
     if (this.opts.role !== 'worker' && !this.port) this.port = this.opts.port ?? (await freePort());
-    const proc = spawn(process.execPath, [MAIN_JS, '--role', this.opts.role], {
+    const proc = spawn(process.execPath, [this.opts.entry ?? MAIN_JS, '--role', this.opts.role], {
       env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(this.port), ...this.opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -69,7 +69,7 @@ export async function storeBatchGroup(db: Db, batches: DetectionBatchV1[], opts:
     const episodes = await insertEpisodes(tx, newBatches, opts.episodeMinSeconds);
     await addSessionCounters(tx, newBatches);
     await recordDeadLetters(tx, [...rejected].map(([i, reason]): DeadLetter => ({ batch: batches[i], reason })));
-    if (opts.holdMs) await new Promise((r) => setTimeout(r, opts.holdMs));
+    await opts.beforeCommit?.(batches);
 
     return batches.map((b, i): StoreResult => {
       const key = keyOf(b);

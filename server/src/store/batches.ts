@@ -21,8 +21,12 @@ export interface StoreOptions {
   /** Who stored it (the Temporal worker identity). */
   storedBy: string;
   source?: 'browser' | 'clip';
-  /** Test hook: wait this long inside the transaction, ms (lets a test kill the worker mid-activity). */
-  holdMs?: number;
+  /**
+   * Runs inside the storage transaction after its last write, before it commits, with the
+   * batches being stored. Production passes none; a test harness can inject one (e.g. to hold
+   * the transaction open and kill the worker mid-activity: tests/server/helpers/hold-worker.mjs).
+   */
+  beforeCommit?: (batches: readonly DetectionBatchV1[]) => Promise<void>;
 }
 
 /** One row per event, in the shape the events INSERTs read with jsonb_to_recordset. */

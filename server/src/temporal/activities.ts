@@ -20,8 +20,8 @@ export interface ActivityDeps {
   identity: string;
   /** Loaded lazily on first clip; null when clips are not available. */
   clipClassifier?: () => Promise<ClipClassifier>;
-  /** Test hook: hold the storage transaction open this long for sessions named "hold-*", ms. */
-  testHoldMs?: number;
+  /** Injected into every storage transaction (StoreOptions.beforeCommit); none in production. */
+  beforeCommit?: StoreOptions['beforeCommit'];
 }
 
 /** SQLSTATE classes that mean "this data can never be stored": retrying would not help. */
@@ -42,12 +42,12 @@ export function createActivities(deps: ActivityDeps) {
    * in dead_letters with the reason (visible to its device at GET /api/v1/dead-letters) and
    * reported rejected, instead of being retried forever or dropped with only a log line.
    */
-  async function storeOneByOne(batches: DetectionBatchV1[], optsOf: (b: DetectionBatchV1) => StoreOptions) {
+  async function storeOneByOne(batches: DetectionBatchV1[], opts: StoreOptions) {
     const results: StoreBatchesResult[] = [];
     for (const batch of batches) {
       const ref = { deviceId: batch.deviceId, batchId: batch.batchId };
       try {
-        results.push({ ...ref, ...(await storeBatch(db, batch, optsOf(batch))) });
+        results.push({ ...ref, ...(await storeBatch(db, batch, opts)) });
       } catch (err) {
         if (!isPermanent(err)) throw err;
         const { code, message } = err as Error & { code: string };
@@ -69,21 +69,15 @@ export function createActivities(deps: ActivityDeps) {
      * throws so Temporal retries the activity; batches already stored are no-ops on the retry.
      */
     async storeBatches(batches: DetectionBatchV1[], source: 'browser' | 'clip') {
-      const opts = (hold: boolean): StoreOptions => ({
-        episodeMinSeconds: config.episodeMinSeconds,
-        storedBy: deps.identity,
-        source,
-        holdMs: deps.testHoldMs && hold ? deps.testHoldMs : 0,
-      });
-      const holds = (b: DetectionBatchV1) => b.sessionId.startsWith('hold-');
+      const opts: StoreOptions = { episodeMinSeconds: config.episodeMinSeconds, storedBy: deps.identity, source, beforeCommit: deps.beforeCommit };
       let results: StoreBatchesResult[];
       try {
-        const stored = await storeBatchGroup(db, batches, opts(batches.some(holds)));
+        const stored = await storeBatchGroup(db, batches, opts);
         results = batches.map((b, i) => ({ deviceId: b.deviceId, batchId: b.batchId, ...stored[i] }));
       } catch (err) {
         if (!isPermanent(err)) throw err;
         log.warn('group rejected by the database; storing its batches one by one', { batches: batches.length, error: (err as Error).message });
-        results = await storeOneByOne(batches, (b) => opts(holds(b)));
+        results = await storeOneByOne(batches, opts);
       }
       // Store first, then notify: the caregiver feed numbers the events only now that their
       // storage committed (store/event-feed.ts). All accepted batches, not just the new ones:

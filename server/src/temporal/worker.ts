@@ -5,15 +5,23 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import type { ServerConfig } from '../config.js';
 import type { Db } from '../db/adapter.js';
 import { loadClipClassifier, type ClipClassifier } from '../clips/classify.js';
-import { createActivities } from './activities.js';
+import { createActivities, type ActivityDeps } from './activities.js';
 import { WORKFLOW_BUNDLE_PATH } from './bundle-path.js';
+
+export interface WorkerOptions {
+  /** Worker identity recorded with each stored batch. Default cryscope-worker@<host>:<pid>. */
+  identity?: string;
+  /** Injected into every storage transaction (a test harness's hook; none in production). */
+  beforeCommit?: ActivityDeps['beforeCommit'];
+}
 
 /**
  * Creates (does not run) a Temporal worker for the ingest task queue. Uses the prebuilt
  * workflow bundle (scripts/server-setup.sh) when present, else bundles workflows.ts at start
  * (webpack, offline, a few seconds).
  */
-export async function createWorker(config: ServerConfig, db: Db, identity = `cryscope-worker@${hostname()}:${process.pid}`) {
+export async function createWorker(config: ServerConfig, db: Db, options: WorkerOptions = {}) {
+  const identity = options.identity ?? `cryscope-worker@${hostname()}:${process.pid}`;
   installRuntimeOnce(config.logLevel);
   const connection = await connectWithRetry(config.temporalAddress);
   let classifier: Promise<ClipClassifier> | null = null;
@@ -22,7 +30,7 @@ export async function createWorker(config: ServerConfig, db: Db, identity = `cry
     config,
     identity,
     clipClassifier: config.clipsEnabled ? () => (classifier ??= loadClipClassifier()) : undefined,
-    testHoldMs: Number(process.env.CRYSCOPE_TEST_HOLD_MS) || 0,
+    beforeCommit: options.beforeCommit,
   });
   const workflowSource = existsSync(WORKFLOW_BUNDLE_PATH)
     ? { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } }

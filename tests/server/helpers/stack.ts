@@ -27,6 +27,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Extra env for worker processes only. */
   workerEnv?: Record<string, string>;
+  /** Script run for worker processes (and the combined PGlite process) instead of main.js. */
+  workerEntry?: string;
 }
 
 export class Stack {
@@ -64,14 +66,14 @@ export class Stack {
       await Promise.all([this.api.start(), ...this.workers.slice(1).map((w) => w.start())]);
     } else {
       this.env.CRYSCOPE_PGLITE_DIR = join(this.tmp, 'pglite');
-      this.api = new ServerProcess({ role: 'all', env: { ...this.env, ...this.opts.workerEnv } });
+      this.api = new ServerProcess({ role: 'all', env: { ...this.env, ...this.opts.workerEnv }, entry: this.opts.workerEntry });
       await this.api.start();
     }
     return this;
   }
 
   newWorker(extraEnv: Record<string, string> = {}) {
-    return new ServerProcess({ role: 'worker', env: { ...this.env, ...this.opts.workerEnv, ...extraEnv } });
+    return new ServerProcess({ role: 'worker', env: { ...this.env, ...this.opts.workerEnv, ...extraEnv }, entry: this.opts.workerEntry });
   }
 
   async stop() {
