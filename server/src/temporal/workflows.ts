@@ -16,20 +16,34 @@
  *    by the group size, which is what lets a small dev server sustain hundreds of batches/s.
  *  - the Temporal UI shows one small, readable history per group (memo: devices, sessions).
  */
-import { ApplicationFailure, log, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ApplicationFailure, log, proxyActivities, proxyLocalActivities, type RetryPolicy } from '@temporalio/workflow';
 import type * as activities from './activities.js';
 import type { ClipInput, IngestBatchInput, IngestBatchResult, IngestPolicy } from './shared.js';
 
 type Activities = ReturnType<typeof activities.createActivities>;
 
+/**
+ * The retry policy of every activity: exponential backoff (×2) from `initialInterval`, capped
+ * at the policy's retryMaxIntervalSeconds; unlimited attempts unless `maximumAttempts`.
+ */
+function retryPolicy(policy: IngestPolicy, initialInterval: RetryPolicy['initialInterval'], maximumAttempts?: number): RetryPolicy {
+  const retry: RetryPolicy = { initialInterval, backoffCoefficient: 2, maximumInterval: `${policy.retryMaxIntervalSeconds}s` };
+  if (maximumAttempts !== undefined) retry.maximumAttempts = maximumAttempts;
+  return retry;
+}
+
+/**
+ * Storage must never give up: a database outage only delays a batch. Unlimited attempts.
+ * Data the database can never accept is reported per batch by the activity, so it cannot
+ * loop forever.
+ */
+const storageOptions = (policy: IngestPolicy) => ({
+  startToCloseTimeout: `${policy.activityTimeoutSeconds}s`,
+  retry: retryPolicy(policy, '500ms'),
+});
+
 function storageActivities(policy: IngestPolicy) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: `${policy.activityTimeoutSeconds}s`,
-    // Storage must never give up: a database outage only delays a batch. Unlimited attempts,
-    // exponential backoff capped at retryMaxIntervalSeconds. Data the database can never
-    // accept is reported per batch by the activity, so it cannot loop forever.
-    retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: `${policy.retryMaxIntervalSeconds}s` },
-  });
+  return proxyActivities<Activities>(storageOptions(policy));
 }
 
 /**
@@ -40,10 +54,7 @@ function storageActivities(policy: IngestPolicy) {
  * worker re-runs it (the database keeps it exactly-once).
  */
 function localStorageActivities(policy: IngestPolicy) {
-  return proxyLocalActivities<Activities>({
-    startToCloseTimeout: `${policy.activityTimeoutSeconds}s`,
-    retry: { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: `${policy.retryMaxIntervalSeconds}s` },
-  });
+  return proxyLocalActivities<Activities>(storageOptions(policy));
 }
 
 function alertActivities(policy: IngestPolicy) {
@@ -51,7 +62,7 @@ function alertActivities(policy: IngestPolicy) {
     startToCloseTimeout: '60s',
     // A webhook receiver that stays down through 12 attempts is reported, not retried
     // forever: the episode stays stored with alerted_at NULL.
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: `${policy.retryMaxIntervalSeconds}s`, maximumAttempts: 12 },
+    retry: retryPolicy(policy, '1s', 12),
   });
 }
 
@@ -95,7 +106,7 @@ export async function ingestBatchWorkflow(input: IngestBatchInput): Promise<Inge
 export async function classifyClipWorkflow(input: ClipInput): Promise<IngestBatchResult> {
   const acts = proxyActivities<Activities>({
     startToCloseTimeout: '120s',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: `${input.policy.retryMaxIntervalSeconds}s`, maximumAttempts: 5 },
+    retry: retryPolicy(input.policy, '1s', 5),
   });
   let batch;
   try {
