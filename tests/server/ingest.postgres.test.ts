@@ -4,7 +4,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LIMITS } from '../../web/src/protocol/index.js';
+import { LIMITS } from 'cryscope/protocol';
 import { freePort, waitFor } from '../../server/src/devstack/ports.js';
 import { makeBatch, workflowIdOf } from './helpers/batches.js';
 import { Stack, TOKENS } from './helpers/stack.js';

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { DetectionBatchV1 } from '../../web/src/protocol/index.js';
+import type { DetectionBatchV1 } from 'cryscope/protocol';
 import type { Db } from '../../server/src/db/adapter.js';
 import { openPglite } from '../../server/src/db/pglite.js';
 import { openPostgres } from '../../server/src/db/postgres.js';

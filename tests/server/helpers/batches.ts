@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { BatchEvent, DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import type { BatchEvent, DetectionBatchV1 } from 'cryscope/protocol';
 import { contentHash } from '../../../server/src/store/content-hash.js';
 
 export interface BatchOptions {

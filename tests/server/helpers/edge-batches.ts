@@ -5,7 +5,7 @@
  * failure names a reproducible case. Each generated batch is either valid or invalid; the
  * test does not need to know which — it checks that the server's answer and storage agree.
  */
-import { LIMITS, type DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import { LIMITS, type DetectionBatchV1 } from 'cryscope/protocol';
 
 /** mulberry32: a small seeded PRNG. */
 export function prng(seed: number) {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Client, Connection } from '@temporalio/client';
-import type { DetectionBatchV1 } from '../../../web/src/protocol/index.js';
+import type { DetectionBatchV1 } from 'cryscope/protocol';
 import { PostgresServer } from '../../../server/src/devstack/postgres.js';
 import { sleep, waitFor } from '../../../server/src/devstack/ports.js';
 import { ServerProcess } from '../../../server/src/devstack/server-process.js';
