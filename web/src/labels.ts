@@ -1,9 +1,12 @@
+// The label and model names, declared once for the package, the protocol (cryscope/protocol) and,
+// through it, the server; core.ts checks at compile time that they are the WASM core's.
 /** The three classes, always in this order (index 0, 1, 2) — shared contract with models/ and core/. */
 export const LABELS = ['cry', 'scream', 'normal'] as const;
 export type Label = (typeof LABELS)[number];
 /** Labels that produce onset/offset events (normal never does). */
-export type EventLabel = 'cry' | 'scream';
-export type ModelName = 'yamnet' | 'wav2vec2';
-export const MODEL_NAMES: readonly ModelName[] = ['yamnet', 'wav2vec2'];
+export const EVENT_LABELS = ['cry', 'scream'] as const;
+export type EventLabel = (typeof EVENT_LABELS)[number];
+export const MODEL_NAMES = ['yamnet', 'wav2vec2'] as const;
+export type ModelName = (typeof MODEL_NAMES)[number];
 /** Probabilities in LABELS order. */
 export type Probs = [number, number, number];

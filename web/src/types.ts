@@ -1,5 +1,5 @@
 // Result and event types shared by the pipeline, the worker, the detector and the Node entry.
-import type { ModelName, Probs } from './labels.js';
+import type { Label, ModelName, Probs } from './labels.js';
 import type { BatchEvent } from './protocol/types.js';
 
 export interface AudioSetLabel {
@@ -36,7 +36,7 @@ export type DetectionEvent = BatchEvent;
 
 export interface FileSummary {
   /** argmax of `probs`. */
-  label: 'cry' | 'scream' | 'normal';
+  label: Label;
   /** Mean fused probability over windows. */
   probs: Probs;
   models: { yamnet?: Probs; wav2vec2?: Probs; ensemble: Probs };

@@ -34,7 +34,5 @@ export const LIMITS = Object.freeze({
 /** The schema identifier of this version of the batch format. */
 export const BATCH_SCHEMA_V1 = 'cryscope.batch/1' as const;
 
-/** Label order used everywhere (index 0, 1, 2). */
-export const LABELS = ['cry', 'scream', 'normal'] as const;
-/** Labels that can have onset/offset events. */
-export const EVENT_LABELS = ['cry', 'scream'] as const;
+/** Label order used everywhere (index 0, 1, 2) and the labels that can have onset/offset events. */
+export { EVENT_LABELS, LABELS } from '../labels.js';

@@ -1,9 +1,9 @@
-import type { BATCH_SCHEMA_V1, EVENT_LABELS, LABELS } from './limits.js';
+import type { EventLabel, Probs } from '../labels.js';
+import type { BATCH_SCHEMA_V1 } from './limits.js';
 
-export type Label = (typeof LABELS)[number];
-export type EventLabel = (typeof EVENT_LABELS)[number];
+export type { EventLabel, Label } from '../labels.js';
 /** Probabilities in label order [cry, scream, normal], each in [0, 1]. */
-export type Probs3 = [number, number, number];
+export type Probs3 = Probs;
 
 /** One analysed window. Times are session-relative seconds (16 kHz stream time). */
 export interface BatchWindow {
