@@ -39,15 +39,20 @@ export declare class Resampler {
   delete(): void;
 }
 
+/*
+ * Defaults below are the core's own, for using it standalone. They are NOT the shipped models'
+ * settings: the npm package always passes every setting, taken from the model manifest
+ * (web/src/options.ts, detectionSettings), and never relies on these.
+ */
 export interface StreamFrontEndOptions {
   /** Device sample rate, Hz, integer in [8000, 96000]. Required. */
   inputSampleRate: number;
-  /** Seconds between YAMNet patches (each 0.975 s long), in [0.01, 0.975]. Default 0.5. */
+  /** Seconds between YAMNet patches (each 0.975 s long), in [0.01, 0.975]. Core default 0.5 (the package passes the manifest's). */
   yamnetHopSeconds?: number;
-  /** Wav2Vec2 window length, seconds, in [1, 15]. Default 2.0. */
-  wav2vecWindowSeconds?: number;
-  /** Seconds between Wav2Vec2 windows, in [0.01, wav2vecWindowSeconds]. Default 0.5. */
-  wav2vecHopSeconds?: number;
+  /** Wav2Vec2 window length, seconds, in [1, 15]. Core default 2.0 (the package passes the manifest's). */
+  wav2vec2WindowSeconds?: number;
+  /** Seconds between Wav2Vec2 windows, in [0.01, wav2vec2WindowSeconds]. Core default 0.5 (the package passes the manifest's). */
+  wav2vec2HopSeconds?: number;
   /** Emit YAMNet patches. Default true. */
   enableYamnet?: boolean;
   /** Emit Wav2Vec2 windows. Default true. At least one model must be enabled. */
@@ -105,6 +110,7 @@ export interface FusionConfig {
   [extra: string]: unknown;
 }
 
+/** Core defaults, for using it standalone; the npm package always passes every field (the model manifest's values). */
 export interface DeciderOptions {
   /** Fusion JSON as an object or a JSON string. Default: { default: 'mean', weights: [0.5, 0.5] }. */
   fusion?: FusionConfig | string;
@@ -117,7 +123,7 @@ export interface DeciderOptions {
   smoothing?: { method: 'ema' | 'median' | 'none'; alpha?: number; size?: number };
   /** Per-class hysteresis, probabilities; default { on: 0.6, off: 0.4 }; need 0 ≤ off < on ≤ 1. */
   thresholds?: { cry?: { on?: number; off?: number }; scream?: { on?: number; off?: number } };
-  /** Seconds an episode must last before its onset (rise through [off, on) counts). Default 1.0. */
+  /** Seconds an episode must last before its onset (rise through [off, on) counts). Core default 1.0 (the package passes the manifest's). */
   minDurationSeconds?: number;
   /** Seconds after an offset during which the class cannot start a new episode. Default 2.0. */
   cooldownSeconds?: number;

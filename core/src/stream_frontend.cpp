@@ -28,12 +28,12 @@ const StreamFrontEndConfig& validated(const StreamFrontEndConfig& c) {
   }
   const double yamnet_window = static_cast<double>(StreamFrontEnd::kYamnetWindow) / StreamFrontEnd::kSampleRate;
   require_range("yamnet_hop_seconds", c.yamnet_hop_seconds, 0.01, yamnet_window, "s");
-  require_range("wav2vec_window_seconds", c.wav2vec_window_seconds, 1.0, 15.0, "s");
-  require_range("wav2vec_hop_seconds", c.wav2vec_hop_seconds, 0.01, c.wav2vec_window_seconds, "s");
+  require_range("wav2vec2_window_seconds", c.wav2vec2_window_seconds, 1.0, 15.0, "s");
+  require_range("wav2vec2_hop_seconds", c.wav2vec2_hop_seconds, 0.01, c.wav2vec2_window_seconds, "s");
   const double longest = std::max(c.enable_yamnet ? yamnet_window : 0.0,
-                                  c.enable_wav2vec2 ? c.wav2vec_window_seconds : 0.0);
+                                  c.enable_wav2vec2 ? c.wav2vec2_window_seconds : 0.0);
   const double hop = std::max(c.enable_yamnet ? c.yamnet_hop_seconds : 0.0,
-                              c.enable_wav2vec2 ? c.wav2vec_hop_seconds : 0.0);
+                              c.enable_wav2vec2 ? c.wav2vec2_hop_seconds : 0.0);
   require_range("max_pending_seconds", c.max_pending_seconds, longest + hop, 3600.0, "s");
   return c;
 }
@@ -45,8 +45,8 @@ const char* model_name(WindowModel model) { return model == WindowModel::Yamnet 
 StreamFrontEnd::StreamFrontEnd(const StreamFrontEndConfig& config)
     : config_(validated(config)),
       yamnet_hop_(to_samples(config.yamnet_hop_seconds)),
-      w2v_window_(to_samples(config.wav2vec_window_seconds)),
-      w2v_hop_(to_samples(config.wav2vec_hop_seconds)),
+      w2v_window_(to_samples(config.wav2vec2_window_seconds)),
+      w2v_hop_(to_samples(config.wav2vec2_hop_seconds)),
       max_pending_(to_samples(config.max_pending_seconds)),
       resampler_(config.input_sample_rate),
       // Steady state: longest window + hop, plus room for a few render quanta.

@@ -80,17 +80,17 @@ TEST(StreamFrontEnd, RejectsBadConfigWithFieldName) {
   c.yamnet_hop_seconds = 1.0;  // > 0.975 s window
   expect_config_error(c, "yamnet_hop_seconds");
   c = cfg(16000);
-  c.wav2vec_window_seconds = 0.5;
-  expect_config_error(c, "wav2vec_window_seconds");
+  c.wav2vec2_window_seconds = 0.5;
+  expect_config_error(c, "wav2vec2_window_seconds");
   c = cfg(16000);
-  c.wav2vec_window_seconds = 16;
-  expect_config_error(c, "wav2vec_window_seconds");
+  c.wav2vec2_window_seconds = 16;
+  expect_config_error(c, "wav2vec2_window_seconds");
   c = cfg(16000);
-  c.wav2vec_hop_seconds = 3.0;  // > window
-  expect_config_error(c, "wav2vec_hop_seconds");
+  c.wav2vec2_hop_seconds = 3.0;  // > window
+  expect_config_error(c, "wav2vec2_hop_seconds");
   c = cfg(16000);
-  c.wav2vec_hop_seconds = std::numeric_limits<double>::quiet_NaN();
-  expect_config_error(c, "wav2vec_hop_seconds");
+  c.wav2vec2_hop_seconds = std::numeric_limits<double>::quiet_NaN();
+  expect_config_error(c, "wav2vec2_hop_seconds");
   c = cfg(16000);
   c.max_pending_seconds = 1.0;
   expect_config_error(c, "max_pending_seconds");
@@ -307,8 +307,8 @@ TEST(StreamFrontEnd, SteadyStateMemoryIsBounded) {
 TEST(StreamFrontEnd, CustomWindowsAndSingleModel) {
   StreamFrontEndConfig c = cfg(16000);
   c.enable_yamnet = false;
-  c.wav2vec_window_seconds = 1.0;
-  c.wav2vec_hop_seconds = 0.25;
+  c.wav2vec2_window_seconds = 1.0;
+  c.wav2vec2_hop_seconds = 0.25;
   StreamFrontEnd fe(c);
   EXPECT_EQ(fe.push(noise(32000, 5)), (32000u - 16000u) / 4000u + 1u);
   for (const auto& w : drain(fe)) {

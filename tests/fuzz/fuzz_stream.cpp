@@ -28,7 +28,7 @@ void check_window(const cryscope::AnalysisWindow& w, const cryscope::StreamFront
     check(w.data.size() == static_cast<std::size_t>(cryscope::yamnet::kPatchSize));
   } else {
     check(w.data.size() >= static_cast<std::size_t>(cryscope::StreamFrontEnd::kMinWav2vec2Samples));
-    check(w.data.size() <= fe.wav2vec_window_samples());
+    check(w.data.size() <= fe.wav2vec2_window_samples());
   }
   for (float v : w.data) check(std::isfinite(v));
 }
@@ -46,8 +46,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   c.enable_yamnet = flags & 1;
   c.enable_wav2vec2 = flags & 2;
   if (flags & 4) c.yamnet_hop_seconds = in.byte() / 200.0;
-  if (flags & 8) c.wav2vec_window_seconds = in.byte() / 10.0;
-  if (flags & 16) c.wav2vec_hop_seconds = in.byte() / 50.0;
+  if (flags & 8) c.wav2vec2_window_seconds = in.byte() / 10.0;
+  if (flags & 16) c.wav2vec2_hop_seconds = in.byte() / 50.0;
   c.max_pending_seconds = (flags & 32) ? 20.0 : 60.0;
 
   try {

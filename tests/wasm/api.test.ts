@@ -120,7 +120,7 @@ describe('StreamFrontEnd', () => {
   });
 
   it('emits YAMNet patches of 96×64 and Wav2Vec2 windows of the configured length', () => {
-    const fe = new core.StreamFrontEnd({ inputSampleRate: 16000, wav2vecWindowSeconds: 1.5, enableYamnet: true });
+    const fe = new core.StreamFrontEnd({ inputSampleRate: 16000, wav2vec2WindowSeconds: 1.5, enableYamnet: true });
     expect(fe.push(tone(16000, 2.0))).toBeGreaterThan(0);
     const ws: any[] = [];
     for (let w = fe.pop(); w; w = fe.pop()) ws.push(w);

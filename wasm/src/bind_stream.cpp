@@ -22,16 +22,16 @@ StreamFrontEndConfig parse_options(const val& options) {
     throw ConfigError("new StreamFrontEnd(options): options must be an object with inputSampleRate (Hz)");
   }
   const json::Json o = json::parse(val::global("JSON").call<std::string>("stringify", options), "StreamFrontEnd options");
-  json::reject_unknown_keys(o, "options", {"inputSampleRate", "yamnetHopSeconds", "wav2vecWindowSeconds",
-                                           "wav2vecHopSeconds", "enableYamnet", "enableWav2vec2", "maxPendingSeconds"});
+  json::reject_unknown_keys(o, "options", {"inputSampleRate", "yamnetHopSeconds", "wav2vec2WindowSeconds",
+                                           "wav2vec2HopSeconds", "enableYamnet", "enableWav2vec2", "maxPendingSeconds"});
   StreamFrontEndConfig c;
   if (!o.contains("inputSampleRate")) throw ConfigError("options.inputSampleRate is required (Hz, 8000–96000)");
   c.input_sample_rate = json::require_number(o["inputSampleRate"], "options.inputSampleRate");
   if (o.contains("yamnetHopSeconds")) c.yamnet_hop_seconds = json::require_number(o["yamnetHopSeconds"], "options.yamnetHopSeconds");
-  if (o.contains("wav2vecWindowSeconds")) {
-    c.wav2vec_window_seconds = json::require_number(o["wav2vecWindowSeconds"], "options.wav2vecWindowSeconds");
+  if (o.contains("wav2vec2WindowSeconds")) {
+    c.wav2vec2_window_seconds = json::require_number(o["wav2vec2WindowSeconds"], "options.wav2vec2WindowSeconds");
   }
-  if (o.contains("wav2vecHopSeconds")) c.wav2vec_hop_seconds = json::require_number(o["wav2vecHopSeconds"], "options.wav2vecHopSeconds");
+  if (o.contains("wav2vec2HopSeconds")) c.wav2vec2_hop_seconds = json::require_number(o["wav2vec2HopSeconds"], "options.wav2vec2HopSeconds");
   if (o.contains("maxPendingSeconds")) c.max_pending_seconds = json::require_number(o["maxPendingSeconds"], "options.maxPendingSeconds");
   auto flag = [&](const char* key, bool& out) {
     if (!o.contains(key)) return;

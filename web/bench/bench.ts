@@ -87,7 +87,7 @@ async function main() {
   };
   const yamnetPerPatchMs = st.yamnetMs / Math.max(1, st.yamnetWindows);
   results.throughput = { seconds: DUR, wallMs: wall, rtf, perStage, yamnetPerPatchMs, wav2vec2PerWindowMs: st.wav2vec2Ms / Math.max(1, st.wav2vec2Windows), windows: r.windows.length, stats: st };
-  const hops = `YAMNet hop ${det.options.yamnetHopSeconds} s, Wav2Vec2 ${det.options.wav2vec2WindowSeconds} s windows every ${det.options.wav2vec2HopSeconds} s`;
+  const hops = `YAMNet hop ${det.info.settings.yamnetHopSeconds} s, Wav2Vec2 ${det.info.settings.wav2vec2WindowSeconds} s windows every ${det.info.settings.wav2vec2HopSeconds} s`;
   const cpu = (st.frontEndMs + st.yamnetMs + st.wav2vec2Ms + st.deciderMs) / 1000 / DUR;
   results.throughput_cpu_rtf = cpu;
   print(`whole pipeline, ${DUR} s at 48 kHz (${hops}; decisions every ${Math.min(det.options.yamnetHopSeconds, det.options.wav2vec2HopSeconds)} s): ${f(wall / 1000, 2)} s wall → RTF ${f(rtf, 4)} (goal ≤ 0.02); sum of stage times ${f(cpu, 4)} (models in ${det.info.modelWorkers} worker(s))`);
@@ -214,7 +214,7 @@ async function main() {
   if (!skip.has('latency')) {
   const shipped = await latencyRuns(det, 'shipped settings');
   results.latency = { runs: shipped, medianS: median(shipped) };
-  print(`onset-to-event latency (shipped settings, min episode ${det.options.minDurationSeconds ?? 'manifest'} s): median ${f(median(shipped), 2)} s over ${shipped.length} runs (goal ≤ 1.0 s)`);
+  print(`onset-to-event latency (shipped settings, min episode ${det.info.settings.minDurationSeconds} s): median ${f(median(shipped), 2)} s over ${shipped.length} runs (goal ≤ 1.0 s)`);
   // For comparison: a 0.5 s minimum episode (the default until the manifest's min_duration_s became 0).
   const other = await CryDetector.create({ ...variant, minDurationSeconds: 0.5 });
   const slow = await latencyRuns(other, 'minDurationSeconds 0.5');

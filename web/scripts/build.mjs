@@ -5,8 +5,8 @@
 //   node web/scripts/build.mjs [--allow-missing]   (missing core/models only warn)
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
@@ -39,8 +39,28 @@ await Promise.all([
   build({ ...common, platform: 'node', entryPoints: { node: join(web, 'src/node/index.ts'), cli: join(web, 'src/cli/main.ts') }, outdir: dist, external: ['onnxruntime-web', '@wasm-audio-decoders/flac'], splitting: true, chunkNames: 'chunks/[name]-[hash]' }),
 ]);
 
-// Type declarations for "types" in package.json.
+// Type declarations for "types" in package.json. web/src/core.ts takes the WASM core's types from
+// wasm/cryscope_core.d.ts, which ships as dist/core/cryscope_core.d.ts (copied below with the
+// module): point the emitted declarations there.
 execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(web, 'tsconfig.json')], { stdio: 'inherit' });
+{
+  const types = join(dist, 'types');
+  const srcWasm = join(web, '..', 'wasm', 'cryscope_core.js');
+  let rewritten = 0;
+  for (const f of readdirSync(types, { recursive: true })) {
+    if (!String(f).endsWith('.d.ts')) continue;
+    const file = join(types, String(f));
+    const text = readFileSync(file, 'utf8');
+    // The path as written from the source file's folder (web/src/...), re-pointed from the emitted file's.
+    const fromSrc = relative(dirname(join(web, 'src', String(f))), srcWasm).split(sep).join('/');
+    if (!text.includes(fromSrc)) continue;
+    let to = relative(dirname(file), join(dist, 'core', 'cryscope_core.js')).split(sep).join('/');
+    if (!to.startsWith('.')) to = `./${to}`;
+    writeFileSync(file, text.replaceAll(fromSrc, to));
+    rewritten++;
+  }
+  if (!rewritten) { console.error('web build: no declaration imports wasm/cryscope_core.d.ts any more; update this step'); process.exit(1); }
+}
 
 // Runtime files next to index.js (see src/assets.ts).
 function copyRuntime(to) {
@@ -49,7 +69,7 @@ function copyRuntime(to) {
   mkdirSync(join(to, 'models'), { recursive: true });
   // CRYSCOPE_WASM_DIST: use another build of the core (e.g. a local experiment) instead of wasm/dist.
   const core = resolve(process.env.CRYSCOPE_WASM_DIST ?? join(root, 'wasm/dist'));
-  for (const f of ['cryscope_core.mjs', 'cryscope_core.wasm']) if (need(join(core, f), 'WASM core')) copyFileSync(join(core, f), join(to, 'core', f));
+  for (const f of ['cryscope_core.mjs', 'cryscope_core.wasm', 'cryscope_core.d.ts']) if (need(join(core, f), 'WASM core')) copyFileSync(join(core, f), join(to, 'core', f));
   const ortDir = dirname(require.resolve('onnxruntime-web/ort-wasm-simd-threaded.wasm'));
   for (const f of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) copyFileSync(join(ortDir, f), join(to, 'ort', f));
   const models = join(root, 'models/build');

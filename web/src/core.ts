@@ -1,83 +1,37 @@
-// The slice of the WASM core's JS API (wasm/cryscope_core.d.ts, BRIEF "WASM core JS API") the package uses.
-// Declared structurally so the pure pipeline can be driven by fakes in unit tests and by the real core.
+// The package's one boundary to the WASM core: its types are those of wasm/cryscope_core.d.ts (the
+// declaration shipped beside the module, as dist/core/cryscope_core.d.ts; web/scripts/build.mjs
+// points the emitted declarations there). Only the slice the pipeline drives is narrowed here, so
+// unit tests can drive it with fakes.
+import type {
+  CryscopeCore, Decider, DeciderOptions, EventLabel as CoreEventLabel, FusionMethod as CoreFusionMethod,
+  Label as CoreLabel, ModelName as CoreModelName, StreamFrontEnd, StreamFrontEndOptions,
+} from '../../wasm/cryscope_core.js';
+import type createCore from '../../wasm/cryscope_core.js';
+import type { EventLabel, Label, ModelName } from './labels.js';
+import type { FusionMethod } from './options.js';
 
-export interface CoreWindow {
-  model: 'yamnet' | 'wav2vec2';
-  /** Seconds of stream time (16 kHz clock). */
-  start: number;
-  end: number;
-  /** yamnet: one [96,64] log-mel patch; wav2vec2: normalised waveform. */
-  data: Float32Array;
-}
+export type {
+  AnalysisWindow as CoreWindow, CryscopeCore, DeciderOptions, DeciderUpdate as DeciderOutput,
+  DetectionEvent as CoreEvent, FusionConfig, StreamFrontEndOptions,
+} from '../../wasm/cryscope_core.js';
 
-export interface FrontEndLike {
-  /** Feeds audio at the input rate; returns the number of windows ready. */
-  push(samples: Float32Array): number;
-  pop(): CoreWindow | null;
-  /** Pads/finishes the tail (end of a clip). */
-  flush(): void;
-  reset(): void;
-  delete?(): void;
-}
+export type CreateCore = typeof createCore;
 
-export interface DeciderInput {
-  time: number;
-  yamnet: Float32Array | null;
-  wav2vec2: Float32Array | null;
-}
+/** The StreamFrontEnd methods the pipeline uses. */
+export type FrontEndLike = Pick<StreamFrontEnd, 'push' | 'pop' | 'flush' | 'reset'> & { delete?(): void };
+/** The Decider methods the pipeline uses. */
+export type DeciderLike = Pick<Decider, 'update' | 'flush' | 'reset'> & { delete?(): void };
+export type DeciderInput = Parameters<Decider['update']>[0];
 
-export interface CoreEvent {
-  type: 'onset' | 'offset';
-  label: 'cry' | 'scream';
-  start: number;
-  end?: number;
-  peak: number;
-  mean?: number;
-}
+/**
+ * What the package passes to the core's constructors: every setting, always — the core's own
+ * defaults (core/include/cryscope/*.hpp) are never relied on, the model manifest's are used.
+ * (maxPendingSeconds is the core's memory cap, not a detection setting.)
+ */
+export type FrontEndConfig = Required<Omit<StreamFrontEndOptions, 'maxPendingSeconds'>>;
+export type DeciderConfig = Required<DeciderOptions>;
 
-export interface DeciderOutput {
-  time: number;
-  fused: ArrayLike<number>;
-  smoothed: ArrayLike<number>;
-  method: string;
-  models: string[];
-  events: CoreEvent[];
-}
-
-export interface DeciderLike {
-  update(input: DeciderInput): DeciderOutput;
-  /** Closes open episodes; the contract says it returns the offset events (array or {events}). */
-  flush(time: number): CoreEvent[] | { events: CoreEvent[] };
-  reset(): void;
-  delete?(): void;
-}
-
-export interface StreamFrontEndConfig {
-  inputSampleRate: number;
-  yamnetHopSeconds?: number;
-  wav2vecWindowSeconds?: number;
-  wav2vecHopSeconds?: number;
-  enableYamnet?: boolean;
-  enableWav2vec2?: boolean;
-}
-
-export interface DeciderConfig {
-  fusion: string | object;
-  method?: string;
-  smoothing: { method: 'ema' | 'median' | 'none'; alpha?: number; size?: number };
-  thresholds: { cry: { on: number; off: number }; scream: { on: number; off: number } };
-  minDurationSeconds?: number;
-  cooldownSeconds?: number;
-}
-
-/** The module object returned by `await createCore()`. */
-export interface CryscopeCore {
-  version: string;
-  StreamFrontEnd: new (config: StreamFrontEndConfig) => FrontEndLike;
-  Decider: new (config: DeciderConfig) => DeciderLike;
-  Resampler: new (inputRate: number) => { process(x: Float32Array): Float32Array; delete(): void };
-  logMelPatches(samples16k: Float32Array): Float32Array;
-  normalizeWav2Vec2(x: Float32Array): Float32Array;
-}
-
-export type CreateCore = (opts?: { locateFile?: (path: string, prefix: string) => string }) => Promise<CryscopeCore>;
+// The package's label, model and fusion names are the core's (compile-time check both ways).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesAgree: [Same<Label, CoreLabel>, Same<EventLabel, CoreEventLabel>, Same<ModelName, CoreModelName>, Same<FusionMethod, CoreFusionMethod>] = [true, true, true, true];
+void namesAgree;

@@ -1,11 +1,11 @@
 // Builds FramePipelines from a loaded core, ORT sessions and the manifest. Shared by the Worker
 // (live + clips in the browser) and by cryscope/node, so both run exactly the same path.
 import type { InferenceSession, Tensor } from 'onnxruntime-web';
-import type { CryscopeCore, DeciderLike } from './core.js';
-import type { ModelName, Probs } from './labels.js';
-import { deciderConfig, type Manifest } from './manifest.js';
+import type { CryscopeCore, DeciderConfig, DeciderLike, FrontEndConfig } from './core.js';
+import { MODEL_NAMES, type ModelName, type Probs } from './labels.js';
+import type { Manifest } from './manifest.js';
 import { wav2vec2Fn, yamnetFn } from './models/onnx.js';
-import type { ResolvedOptions } from './options.js';
+import { detectionSettings, type DetectionSettings, type ResolvedOptions } from './options.js';
 import { FramePipeline, toProbs, type PipelineDeps, type Wav2vec2Fn } from './pipeline.js';
 
 export interface EngineParts {
@@ -19,36 +19,58 @@ export interface EngineParts {
   options: ResolvedOptions;
 }
 
+/** The core's StreamFrontEnd configuration for these settings: every field, never the core's defaults. */
+export function frontEndConfig(s: DetectionSettings, inputSampleRate: number, models: readonly ModelName[]): FrontEndConfig {
+  return {
+    inputSampleRate,
+    yamnetHopSeconds: s.yamnetHopSeconds,
+    wav2vec2WindowSeconds: s.wav2vec2WindowSeconds,
+    wav2vec2HopSeconds: s.wav2vec2HopSeconds,
+    enableYamnet: models.includes('yamnet'),
+    enableWav2vec2: models.includes('wav2vec2'),
+  };
+}
+
+/** The core's Decider configuration for these settings: every field, never the core's defaults. */
+export function deciderConfig(s: DetectionSettings): DeciderConfig {
+  return {
+    fusion: JSON.stringify(s.fusion),
+    method: s.fusionMethod,
+    smoothing: s.smoothing,
+    thresholds: s.thresholds,
+    minDurationSeconds: s.minDurationSeconds,
+    cooldownSeconds: s.cooldownSeconds,
+  };
+}
+
 export class Engine {
-  constructor(readonly parts: EngineParts) {}
+  /** The settings every pipeline of this engine runs with (options, else the model manifest's). */
+  readonly settings: DetectionSettings;
+
+  constructor(readonly parts: EngineParts) {
+    this.settings = detectionSettings(parts.manifest, parts.options);
+  }
 
   get models(): ModelName[] {
     const { sessions, remote } = this.parts;
-    return (['yamnet', 'wav2vec2'] as ModelName[]).filter((m) => sessions[m] || (m === 'wav2vec2' && remote?.wav2vec2));
+    return MODEL_NAMES.filter((m) => sessions[m] || (m === 'wav2vec2' && remote?.wav2vec2));
   }
 
   /** A fresh pipeline (own front-end and decider state) for audio at `inputSampleRate`. */
-  createPipeline(inputSampleRate: number, overrides: Partial<ResolvedOptions> = {}): { pipeline: FramePipeline; dispose: () => void } {
+  createPipeline(inputSampleRate: number): { pipeline: FramePipeline; dispose: () => void } {
     const { core, ort, manifest, sessions, remote } = this.parts;
-    const o = { ...this.parts.options, ...overrides };
+    const o = this.parts.options;
+    const s = this.settings;
     const models = this.models;
     if (models.length === 0) throw new Error('no model is loaded');
-    const frontEnd = new core.StreamFrontEnd({
-      inputSampleRate,
-      yamnetHopSeconds: o.yamnetHopSeconds,
-      wav2vecWindowSeconds: o.wav2vec2WindowSeconds,
-      wav2vecHopSeconds: o.wav2vec2HopSeconds,
-      enableYamnet: models.includes('yamnet'),
-      enableWav2vec2: models.includes('wav2vec2'),
-    });
+    const frontEnd = new core.StreamFrontEnd(frontEndConfig(s, inputSampleRate, models));
     let decider: DeciderLike;
     // A second Decider used only for stateless pair fusion (reset before each call): the file-level
     // ensemble fuses Wav2Vec2/YAMNet window pairs outside the streaming decision grid.
     let pairDecider: DeciderLike;
     try {
-      const cfg = deciderConfig(manifest, o);
-      decider = new core.Decider({ ...cfg, fusion: JSON.stringify(cfg.fusion) });
-      pairDecider = new core.Decider({ ...cfg, fusion: JSON.stringify(cfg.fusion) });
+      decider = new core.Decider(deciderConfig(s));
+      pairDecider = new core.Decider(deciderConfig(s));
     } catch (e) {
       frontEnd.delete?.();
       decider!?.delete?.();
@@ -65,7 +87,7 @@ export class Engine {
         yamnet: sessions.yamnet ? yamnetFn(ort, sessions.yamnet, manifest.models.yamnet?.input.name, o.topAudioSetLabels > 0) : undefined,
         wav2vec2: remote?.wav2vec2 ?? (sessions.wav2vec2 ? wav2vec2Fn(ort, sessions.wav2vec2, manifest.models.wav2vec2?.input.name) : undefined),
       },
-      timing: { yamnetWindow: 0.975, yamnetHop: o.yamnetHopSeconds, wav2vec2Window: o.wav2vec2WindowSeconds, wav2vec2Hop: o.wav2vec2HopSeconds },
+      timing: { yamnetWindow: s.yamnetWindowSeconds, yamnetHop: s.yamnetHopSeconds, wav2vec2Window: s.wav2vec2WindowSeconds, wav2vec2Hop: s.wav2vec2HopSeconds },
       audiosetLabels: this.parts.audiosetLabels,
       topK: o.topAudioSetLabels,
       fuse,

@@ -1,6 +1,8 @@
-// models/build/manifest.json (BRIEF "ONNX models") and how detection settings are derived from it.
-import type { DeciderConfig } from './core.js';
-import type { ResolvedOptions } from './options.js';
+// models/build/manifest.json (written by models/cryscope_models/pipeline.py): the model files and
+// every model-dependent setting (windows, hops, fusion, thresholds, smoothing, events). Which of
+// its fields the package reads as option defaults is declared in options.ts (OPTIONS, detectionSettings).
+import type { ModelName } from './labels.js';
+import { detectionSettings, type ManifestSettings } from './options.js';
 
 export interface ModelEntry {
   file: string;
@@ -10,24 +12,26 @@ export interface ModelEntry {
   fp32_sha256?: string;
   fp32_bytes?: number;
   input: { name: string; shape: number[] };
+  /** Window length in 16 kHz samples (what the model is trained and evaluated on). */
   window_samples: number;
+  /** Default hop in 16 kHz samples (the hop thresholds and events were chosen at). */
   hop_samples: number;
 }
 
-export interface Manifest {
+export interface Manifest extends ManifestSettings {
   name: string;
   version: string;
   labels: string[];
   sample_rate: number;
-  models: { yamnet?: ModelEntry; wav2vec2?: ModelEntry };
+  models: Partial<Record<ModelName, ModelEntry>>;
   audioset_labels_file?: string;
-  fusion: { default: string; labels?: string[]; [k: string]: unknown };
-  thresholds: DeciderConfig['thresholds'];
-  smoothing: DeciderConfig['smoothing'];
-  events: { min_duration_s: number; cooldown_s: number };
 }
 
-/** Throws a clear error when the manifest is not one this package understands. */
+/**
+ * Throws a clear error when the manifest is not one this package understands: labels, rate, model
+ * files, and every model-dependent setting the options take their defaults from (each missing or
+ * invalid field is named; nothing falls back to a number of the package's).
+ */
 export function checkManifest(m: unknown): Manifest {
   const problems: string[] = [];
   const o = m as Manifest;
@@ -35,28 +39,19 @@ export function checkManifest(m: unknown): Manifest {
   if (JSON.stringify(o.labels) !== JSON.stringify(['cry', 'scream', 'normal'])) problems.push('labels must be ["cry","scream","normal"]');
   if (o.sample_rate !== 16000) problems.push('sample_rate must be 16000');
   if (!o.models || typeof o.models !== 'object') problems.push('models missing');
-  else for (const [k, e] of Object.entries(o.models)) {
+  else for (const k of ['yamnet', 'wav2vec2'] as const) {
+    const e = o.models[k];
     if (!e || typeof e.file !== 'string' || !/^[0-9a-f]{64}$/.test(String(e.sha256))) problems.push(`models.${k} needs file and a hex sha256`);
   }
-  if (!o.fusion || typeof o.fusion.default !== 'string') problems.push('fusion.default missing');
-  if (!o.thresholds?.cry || !o.thresholds?.scream) problems.push('thresholds missing');
+  if (!problems.length) {
+    try {
+      detectionSettings(o);
+    } catch (e) {
+      problems.push(...((e as { problems?: string[] }).problems ?? [String(e)]));
+    }
+  }
   if (problems.length) throw new Error(`model manifest is invalid: ${problems.join('; ')}`);
   return o;
-}
-
-/** Decider settings: user options win, the manifest fills the rest. */
-export function deciderConfig(m: Manifest, o: Pick<ResolvedOptions, 'fusionMethod' | 'thresholds' | 'smoothing' | 'minDurationSeconds' | 'cooldownSeconds'>): DeciderConfig {
-  return {
-    fusion: m.fusion,
-    method: o.fusionMethod ?? m.fusion.default,
-    smoothing: o.smoothing ?? m.smoothing ?? { method: 'ema', alpha: 0.5 },
-    thresholds: {
-      cry: o.thresholds?.cry ?? m.thresholds.cry,
-      scream: o.thresholds?.scream ?? m.thresholds.scream,
-    },
-    minDurationSeconds: o.minDurationSeconds ?? m.events?.min_duration_s ?? 1.0,
-    cooldownSeconds: o.cooldownSeconds ?? m.events?.cooldown_s ?? 2.0,
-  };
 }
 
 /** Parses yamnet_class_map.csv (index,mid,display_name) into 521 display names. */

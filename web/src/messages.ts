@@ -1,7 +1,7 @@
 // Messages between the main thread (CryDetector) and the Worker.
 import type { AssetUrls } from './assets.js';
 import type { ModelName } from './labels.js';
-import type { ResolvedOptions } from './options.js';
+import type { DetectionSettings, ResolvedOptions } from './options.js';
 import type { ClipResult, DetectionEvent, LoadProgress, WindowResult } from './types.js';
 
 export type ToWorker =
@@ -36,6 +36,8 @@ export interface ReadyInfo {
   modelWorkers: number;
   manifestVersion: string;
   fusionMethod: string;
+  /** The detection settings in use (options, else the model manifest's): the same as Node's for the same options. */
+  settings: DetectionSettings;
   loadMs: number;
   failed: { model: ModelName; message: string }[];
 }

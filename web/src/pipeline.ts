@@ -3,7 +3,7 @@
 // It knows nothing about browsers, workers or ONNX Runtime: models are plain async functions,
 // so it is unit-tested with fakes and driven by the real core + ORT in the worker and in Node.
 import type { CoreEvent, CoreWindow, DeciderLike, DeciderOutput, FrontEndLike } from './core.js';
-import type { ModelName, Probs } from './labels.js';
+import { LABELS, type ModelName, type Probs } from './labels.js';
 import type { AudioSetLabel, ClipResult, DetectionEvent, FileSummary, WindowResult } from './types.js';
 
 export interface YamnetOutput {
@@ -77,7 +77,7 @@ export function topLabels(scores: ArrayLike<number>, names: string[] | undefined
 
 /**
  * Pairs the two models' windows on a common hop grid and feeds the Decider.
- * Why a grid: the windows differ in length (0.975 s vs 2 s) so their end times never coincide;
+ * Why a grid: the windows differ in length (0.975 s vs the manifest's Wav2Vec2 window) so their end times need not coincide;
  * each window is assigned the grid tick nearest its end, and a decision for tick k is made once
  * every active model has either reported tick ≥ k or cannot report at k (not started yet / between
  * its own hops — then its latest result is carried forward).
@@ -137,9 +137,7 @@ export class FramePipeline {
       this.deps.frontEnd.flush();
       await this.drain(out);
       const last = this.emitReady(out, true);
-      const flushed = this.deps.decider.flush(last);
-      const events = Array.isArray(flushed) ? flushed : (flushed?.events ?? []);
-      for (const e of events) out.push(toEvent(e));
+      for (const e of this.deps.decider.flush(last)) out.push(toEvent(e));
       this.finished = true;
     });
     return out;
@@ -295,13 +293,13 @@ export class FramePipeline {
       fused: toProbs(d.fused),
       smoothed: toProbs(d.smoothed),
       method: d.method,
-      models: (Array.isArray(d.models) ? d.models : Array.from(d.models as ArrayLike<string>)) as ModelName[],
+      models: d.models,
     };
     if (used.yamnet) window.yamnet = used.yamnet.probs;
     if (used.wav2vec2) window.wav2vec2 = used.wav2vec2.probs;
     if (used.yamnet?.top && used.yamnet.top.length) window.topAudioSet = used.yamnet.top;
     out.push({ type: 'window', window });
-    for (const e of d.events ?? []) out.push(toEvent(e));
+    for (const e of d.events) out.push(toEvent(e));
   }
 }
 
@@ -324,8 +322,6 @@ export function argmax(p: ArrayLike<number>): number {
   return best;
 }
 
-const LABEL_OF = ['cry', 'scream', 'normal'] as const;
-
 /**
  * Per-file summary: prediction = argmax of the mean fused probability over windows (issue 4).
  * With `pairs` (FramePipeline.filePairs: one raw fusion per Wav2Vec2 window and its nearest-end
@@ -347,7 +343,7 @@ export function summarize(windows: WindowResult[], pairs?: Probs[] | null): File
   const v = [...new Set(windows.filter((w) => w.wav2vec2).map((w) => w.wav2vec2!))];
   if (y.length) models.yamnet = mean3(y);
   if (v.length) models.wav2vec2 = mean3(v);
-  return { label: LABEL_OF[argmax(ensemble)], probs: ensemble, models };
+  return { label: LABELS[argmax(ensemble)], probs: ensemble, models };
 }
 
 /** Validates a clip before analysis: clear errors for empty, non-finite or absurd input. */

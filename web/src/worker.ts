@@ -120,7 +120,7 @@ async function init(options: ResolvedOptions, assets: AssetUrls): Promise<void> 
     type: 'ready',
     info: {
       models: engine.models, versions: engine.versions(), threads, modelWorkers: remote ? 2 : 1, manifestVersion: manifest.version,
-      fusionMethod: options.fusionMethod ?? manifest.fusion.default, loadMs: performance.now() - t0, failed,
+      fusionMethod: engine.settings.fusionMethod, settings: engine.settings, loadMs: performance.now() - t0, failed,
     },
   });
 }

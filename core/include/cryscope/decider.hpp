@@ -14,6 +14,8 @@
 
 namespace cryscope {
 
+// Defaults for using the core on its own. They are not the shipped models' settings: the npm package
+// always sets every field from the model manifest (web/src/options.ts) and never relies on these.
 struct DeciderConfig {
   FusionConfig fusion;                  ///< default: mean, weights [0.5, 0.5], no logistic model
   std::optional<FusionMethod> method;   ///< overrides fusion.default_method when set

@@ -3,8 +3,8 @@
 //   push(chunk at the device rate) → Resampler → 16 kHz RingBuffer → analysis windows:
 //     * YAMNet:   15600 samples (0.975 s) → one [96,64] log-mel patch (LogMel), every
 //                 yamnet_hop_seconds (default 0.5 s);
-//     * Wav2Vec2: wav2vec_window_seconds (default 2 s, 1–15 s) of waveform, zero-mean/unit-variance
-//                 normalised, every wav2vec_hop_seconds (default 0.5 s).
+//     * Wav2Vec2: wav2vec2_window_seconds (default 2 s, 1–15 s) of waveform, zero-mean/unit-variance
+//                 normalised, every wav2vec2_hop_seconds (default 0.5 s).
 //   pop() hands out the next ready window, ordered by end time (YAMNet first on a tie).
 //
 // Timing: stream time starts at 0 with the first pushed sample; window k of a model starts at
@@ -43,11 +43,13 @@
 
 namespace cryscope {
 
+// Defaults for using the core on its own. They are not the shipped models' settings: the npm package
+// always sets every field from the model manifest (web/src/options.ts) and never relies on these.
 struct StreamFrontEndConfig {
   double input_sample_rate = 16000.0;   ///< Hz, integer in [8000, 96000]
   double yamnet_hop_seconds = 0.5;      ///< s, in [0.01, 0.975]; rounded to whole 16 kHz samples
-  double wav2vec_window_seconds = 2.0;  ///< s, in [1, 15]; rounded to whole 16 kHz samples
-  double wav2vec_hop_seconds = 0.5;     ///< s, in [0.01, wav2vec_window_seconds]
+  double wav2vec2_window_seconds = 2.0;  ///< s, in [1, 15]; rounded to whole 16 kHz samples
+  double wav2vec2_hop_seconds = 0.5;     ///< s, in [0.01, wav2vec2_window_seconds]
   bool enable_yamnet = true;            ///< emit YAMNet patches
   bool enable_wav2vec2 = true;          ///< emit Wav2Vec2 windows (at least one model must be on)
   double max_pending_seconds = 900.0;   ///< s of 16 kHz audio held for un-popped windows, in
@@ -101,8 +103,8 @@ class StreamFrontEnd {
   /// Bytes of audio storage currently allocated by the ring buffer.
   std::size_t buffer_bytes() const { return buffer_.capacity() * sizeof(float); }
   std::uint64_t yamnet_hop_samples() const { return yamnet_hop_; }
-  std::uint64_t wav2vec_window_samples() const { return w2v_window_; }
-  std::uint64_t wav2vec_hop_samples() const { return w2v_hop_; }
+  std::uint64_t wav2vec2_window_samples() const { return w2v_window_; }
+  std::uint64_t wav2vec2_hop_samples() const { return w2v_hop_; }
 
  private:
   struct Next {  // the next window of one model, if ready

@@ -83,7 +83,7 @@ json stream_case(const std::string& tag, int rate, std::size_t chunk, double sec
   const std::vector<float> in = signal(rate, seconds, 99);
   cryscope::StreamFrontEndConfig c;
   c.input_sample_rate = rate;
-  c.wav2vec_window_seconds = w2v_window;
+  c.wav2vec2_window_seconds = w2v_window;
   cryscope::StreamFrontEnd fe(c);
   std::vector<float> data;
   json windows = json::array();
@@ -100,7 +100,7 @@ json stream_case(const std::string& tag, int rate, std::size_t chunk, double sec
   }
   fe.flush();
   drain();
-  return {{"name", tag}, {"options", {{"inputSampleRate", rate}, {"wav2vecWindowSeconds", w2v_window}}},
+  return {{"name", tag}, {"options", {{"inputSampleRate", rate}, {"wav2vec2WindowSeconds", w2v_window}}},
           {"chunk", chunk}, {"input", write_f32(tag + "_in.f32", in)}, {"windows", windows},
           {"data", write_f32(tag + "_windows.f32", data)}};
 }

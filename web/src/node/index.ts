@@ -8,7 +8,7 @@ import type { CreateCore, CryscopeCore } from '../core.js';
 import { Engine, modelFile, sha256Hex } from '../engine.js';
 import type { ModelName } from '../labels.js';
 import { checkManifest, parseClassMap, type Manifest } from '../manifest.js';
-import { resolveOptions, type CryDetectorOptions } from '../options.js';
+import { resolveOptions, type CryDetectorOptions, type DetectionSettings } from '../options.js';
 import { checkClip, classifyClip } from '../pipeline.js';
 import type { ClipResult } from '../types.js';
 import { isWav, parseWav, type DecodedAudio } from '../wav.js';
@@ -16,6 +16,7 @@ import { decodeFlac } from './flac.js';
 
 export type { ClipResult, WindowResult, DetectionEvent, FileSummary } from '../types.js';
 export type { Manifest } from '../manifest.js';
+export type { DetectionSettings } from '../options.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -65,6 +66,8 @@ export interface LoadClassifierOptions extends Omit<CryDetectorOptions, 'modelBa
 export interface Classifier {
   classify(samples: Float32Array, sampleRate: number): Promise<ClipResult>;
   manifest: Manifest;
+  /** The detection settings in use (options, else the model manifest's): the same as the browser's for the same options. */
+  settings: DetectionSettings;
   /** Models actually loaded. */
   models: ModelName[];
   coreVersion: string;
@@ -102,6 +105,7 @@ export async function loadClassifier(opts: LoadClassifierOptions = {}): Promise<
   const engine = new Engine({ core, ort, manifest, sessions, audiosetLabels, options });
   return {
     manifest,
+    settings: engine.settings,
     models: engine.models,
     coreVersion: String(core.version),
     async classify(samples, sampleRate) {
