@@ -57,7 +57,7 @@ export class Engine {
   }
 
   /** A fresh pipeline (own front-end and decider state) for audio at `inputSampleRate`. */
-  createPipeline(inputSampleRate: number): { pipeline: FramePipeline; dispose: () => void } {
+  createPipeline(inputSampleRate: number, onTiming?: PipelineDeps['onTiming']): { pipeline: FramePipeline; dispose: () => void } {
     const { core, ort, manifest, sessions, remote } = this.parts;
     const o = this.parts.options;
     const s = this.settings;
@@ -91,6 +91,7 @@ export class Engine {
       audiosetLabels: this.parts.audiosetLabels,
       topK: o.topAudioSetLabels,
       fuse,
+      onTiming,
     };
     return {
       pipeline: new FramePipeline(deps),
@@ -110,15 +111,4 @@ export class Engine {
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const d = await crypto.subtle.digest('SHA-256', bytes as BufferSource);
   return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-/** Which file and hash to load for a model given the chosen precision. */
-export function modelFile(manifest: Manifest, model: ModelName, precision: 'int8' | 'fp32'): { file: string; sha256: string } {
-  const e = manifest.models[model];
-  if (!e) throw new Error(`the model manifest has no "${model}" model`);
-  if (model === 'wav2vec2' && precision === 'fp32') {
-    if (!e.fp32_file || !e.fp32_sha256) throw new Error('the manifest has no fp32 Wav2Vec2 file');
-    return { file: e.fp32_file, sha256: e.fp32_sha256 };
-  }
-  return { file: e.file, sha256: e.sha256 };
 }

@@ -33,7 +33,18 @@ export interface PipelineDeps {
    * Omit to fall back to the mean of the streamed decisions' fused values.
    */
   fuse?: (yamnet: Probs, wav2vec2: Probs) => Probs;
+  /** Called with the wall time of each stage call (the benchmark's StageStats); omit for no timing. */
+  onTiming?: (t: StageTiming) => void;
 }
+
+/**
+ * One timed stage call: the front-end (push: `samples` pushed at the input rate; pop), one model
+ * run on `windows` windows, or one Decider update.
+ */
+export type StageTiming =
+  | { stage: 'frontEnd'; ms: number; samples: number }
+  | { stage: ModelName; ms: number; windows: number }
+  | { stage: 'decider'; ms: number };
 
 export type PipelineEvent =
   | { type: 'window'; window: WindowResult }
@@ -123,7 +134,7 @@ export class FramePipeline {
       out.push({ type: 'warning', message: `${bad} non-finite samples (NaN/Inf) replaced by silence` });
     }
     await this.exclusive(async () => {
-      this.deps.frontEnd.push(samples);
+      this.timed(() => this.deps.frontEnd.push(samples), (ms) => ({ stage: 'frontEnd', ms, samples: samples.length }));
       await this.drain(out);
       this.emitReady(out, false);
     });
@@ -172,6 +183,23 @@ export class FramePipeline {
     });
   }
 
+  /** Runs fn, reporting its wall time to deps.onTiming when there is one. */
+  private timed<R>(fn: () => R, timing: (ms: number) => StageTiming): R {
+    if (!this.deps.onTiming) return fn();
+    const t = performance.now();
+    const r = fn();
+    this.deps.onTiming(timing(performance.now() - t));
+    return r;
+  }
+
+  private async timedAsync<R>(fn: () => Promise<R>, timing: (ms: number) => StageTiming): Promise<R> {
+    if (!this.deps.onTiming) return fn();
+    const t = performance.now();
+    const r = await fn();
+    this.deps.onTiming(timing(performance.now() - t));
+    return r;
+  }
+
   private async exclusive(fn: () => Promise<void>): Promise<void> {
     if (this.busy) throw new Error('pipeline.process/finish called concurrently; await the previous call');
     this.busy = true;
@@ -185,7 +213,8 @@ export class FramePipeline {
   /** Pops every ready window and runs the models on them in batches per model. */
   private async drain(out: PipelineEvent[]): Promise<void> {
     const byModel: Record<ModelName, CoreWindow[]> = { yamnet: [], wav2vec2: [] };
-    for (let w = this.deps.frontEnd.pop(); w; w = this.deps.frontEnd.pop()) {
+    const pop = () => this.timed(() => this.deps.frontEnd.pop(), (ms) => ({ stage: 'frontEnd', ms, samples: 0 }));
+    for (let w = pop(); w; w = pop()) {
       if (this.tracks.has(w.model)) byModel[w.model].push(w);
     }
     // Both models at once: when Wav2Vec2 runs in its own Worker this uses a second core; with both
@@ -194,13 +223,13 @@ export class FramePipeline {
     const runs: Promise<void>[] = [];
     if (byModel.yamnet.length && this.tracks.has('yamnet')) {
       runs.push(this.run('yamnet', byModel.yamnet, out, async (ws) => {
-        const res = await this.deps.models.yamnet!(ws.map((w) => w.data));
+        const res = await this.timedAsync(() => this.deps.models.yamnet!(ws.map((w) => w.data)), (ms) => ({ stage: 'yamnet', ms, windows: ws.length }));
         return res.map((r) => ({ probs: toProbs(r.probs), top: r.scores ? topLabels(r.scores, this.deps.audiosetLabels, this.deps.topK ?? 3) : undefined }));
       }));
     }
     if (byModel.wav2vec2.length && this.tracks.has('wav2vec2')) {
       runs.push(this.run('wav2vec2', byModel.wav2vec2, out, async (ws) => {
-        const res = await this.deps.models.wav2vec2!(ws.map((w) => w.data));
+        const res = await this.timedAsync(() => this.deps.models.wav2vec2!(ws.map((w) => w.data)), (ms) => ({ stage: 'wav2vec2', ms, windows: ws.length }));
         return res.map((r) => ({ probs: toProbs(r) }));
       }));
     }
@@ -282,11 +311,12 @@ export class FramePipeline {
     if (!used.yamnet && !used.wav2vec2) return;
     if (end === -Infinity) end = k * this.hop;
     end = Math.max(end, this.lastTime); // the Decider needs non-decreasing time
-    const d: DeciderOutput = this.deps.decider.update({
+    const input = {
       time: end,
       yamnet: used.yamnet ? Float32Array.from(used.yamnet.probs) : null,
       wav2vec2: used.wav2vec2 ? Float32Array.from(used.wav2vec2.probs) : null,
-    });
+    };
+    const d: DeciderOutput = this.timed(() => this.deps.decider.update(input), (ms) => ({ stage: 'decider', ms }));
     this.lastTime = end;
     const window: WindowResult = {
       start, end,

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { FramePipeline, classifyClip, summarize, topLabels, checkClip, type PipelineEvent } from '../../../web/src/pipeline.js';
+import { FramePipeline, classifyClip, summarize, topLabels, checkClip, type PipelineEvent, type StageTiming } from '../../../web/src/pipeline.js';
 import { FakeDecider, FakeFrontEnd, fakeProbs, signal } from '../helpers/fakes.js';
 
 const timing = { yamnetWindow: 0.975, yamnetHop: 0.5, wav2vec2Window: 2.0, wav2vec2Hop: 0.5 };
 
-function make(opts: { yamnet?: boolean; wav2vec2?: boolean; failW2v?: boolean; names?: string[] } = {}) {
+function make(opts: { yamnet?: boolean; wav2vec2?: boolean; failW2v?: boolean; names?: string[]; onTiming?: (t: StageTiming) => void } = {}) {
   const y = opts.yamnet ?? true;
   const w = opts.wav2vec2 ?? true;
   const frontEnd = new FakeFrontEnd({ yWin: 15600, yHop: 8000, wWin: 32000, wHop: 8000, yamnet: y, wav2vec2: w });
@@ -18,7 +18,7 @@ function make(opts: { yamnet?: boolean; wav2vec2?: boolean; failW2v?: boolean; n
       return ws.map(fakeProbs);
     } : undefined,
   };
-  const p = new FramePipeline({ frontEnd, decider, models, timing, audiosetLabels: opts.names, topK: 2 });
+  const p = new FramePipeline({ frontEnd, decider, models, timing, audiosetLabels: opts.names, topK: 2, onTiming: opts.onTiming });
   return { p, decider, calls };
 }
 
@@ -29,6 +29,19 @@ async function feed(p: FramePipeline, x: Float32Array, chunk = 128): Promise<Pip
 }
 
 describe('FramePipeline', () => {
+  it('reports each stage call to the onTiming hook (the benchmark\'s per-stage cost), with counts', async () => {
+    const seen: StageTiming[] = [];
+    const { p, decider, calls } = make({ onTiming: (t) => seen.push(t) });
+    const x = signal([[5, 0]]);
+    await feed(p, x);
+    const sum = (stage: string, k: 'samples' | 'windows') => seen.filter((t) => t.stage === stage).reduce((a, t) => a + ((t as Record<string, number>)[k] ?? 0), 0);
+    expect(sum('frontEnd', 'samples')).toBe(x.length);
+    expect(sum('yamnet', 'windows')).toBe(calls.yamnet);
+    expect(sum('wav2vec2', 'windows')).toBe(calls.wav2vec2);
+    expect(seen.filter((t) => t.stage === 'decider')).toHaveLength(decider.inputs.length);
+    expect(seen.every((t) => t.ms >= 0)).toBe(true);
+  });
+
   it('emits one decision per 0.5 s hop, pairing both models once Wav2Vec2 has a window', async () => {
     const { p, decider } = make();
     const evs = await feed(p, signal([[5, 0]]));

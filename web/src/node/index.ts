@@ -5,9 +5,10 @@ import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CreateCore, CryscopeCore } from '../core.js';
-import { Engine, modelFile, sha256Hex } from '../engine.js';
+import { sha256Hex } from '../engine.js';
+import { loadEngine, ManifestError, type LoadedEngine, type ModelSource } from '../engine-loader.js';
 import type { ModelName } from '../labels.js';
-import { checkManifest, parseClassMap, type Manifest } from '../manifest.js';
+import type { Manifest } from '../manifest.js';
 import { resolveOptions, type CryDetectorOptions, type DetectionSettings } from '../options.js';
 import { checkClip, classifyClip } from '../pipeline.js';
 import type { ClipResult } from '../types.js';
@@ -78,31 +79,30 @@ export async function loadClassifier(opts: LoadClassifierOptions = {}): Promise<
   const { modelsDir: dirOpt, ...rest } = opts;
   const options = resolveOptions(rest);
   const dir = dirOpt ? resolve(dirOpt) : defaultModelsDir();
-  let manifest: Manifest;
-  try {
-    manifest = checkManifest(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')));
-  } catch (e) {
-    throw new Error(`cannot read the model manifest in ${dir}: ${e instanceof Error ? e.message : e}`);
-  }
   const ort = await import('onnxruntime-web');
   ort.env.wasm.numThreads = options.threads ?? 1;
   ort.env.logLevel = 'error';
   const core = await loadCore();
-  const sessions: Partial<Record<ModelName, import('onnxruntime-web').InferenceSession>> = {};
-  for (const m of options.models) {
-    const { file, sha256 } = modelFile(manifest, m, options.wav2vec2Precision);
-    const bytes = new Uint8Array(await readFile(join(dir, file)).catch((e) => { throw new Error(`model file missing: ${join(dir, file)} (${e.code ?? e})`); }));
-    if (options.verifySha256) {
-      const got = await sha256Hex(bytes);
-      if (got !== sha256) throw new Error(`${file}: sha256 ${got} does not match the manifest (${sha256}); the file is corrupt or stale`);
-    }
-    sessions[m] = await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'], graphOptimizationLevel: 'all' });
+  const source: ModelSource = {
+    manifest: async () => new Uint8Array(await readFile(join(dir, 'manifest.json'))),
+    async model(_m, file, sha256) {
+      const bytes = new Uint8Array(await readFile(join(dir, file)).catch((e) => { throw new Error(`model file missing: ${join(dir, file)} (${e.code ?? e})`); }));
+      if (sha256) {
+        const got = await sha256Hex(bytes);
+        if (got !== sha256) throw new Error(`${file}: sha256 ${got} does not match the manifest (${sha256}); the file is corrupt or stale`);
+      }
+      return bytes;
+    },
+    classMap: async (file) => (existsSync(join(dir, file)) ? readFile(join(dir, file), 'utf8') : undefined),
+  };
+  let loaded: LoadedEngine;
+  try {
+    loaded = await loadEngine({ options, core, ort, source, tolerateModelFailures: false });
+  } catch (e) {
+    if (e instanceof ManifestError) throw new Error(`cannot read the model manifest in ${dir}: ${e.message}`);
+    throw e;
   }
-  let audiosetLabels: string[] | undefined;
-  if (manifest.audioset_labels_file && existsSync(join(dir, manifest.audioset_labels_file))) {
-    audiosetLabels = parseClassMap(await readFile(join(dir, manifest.audioset_labels_file), 'utf8'));
-  }
-  const engine = new Engine({ core, ort, manifest, sessions, audiosetLabels, options });
+  const { engine, manifest, sessions } = loaded;
   return {
     manifest,
     settings: engine.settings,
