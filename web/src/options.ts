@@ -185,11 +185,12 @@ function optionalNumber(o: NumberSpec & { default: OptionDefault }): OptionSpec<
   };
 }
 
-function flag(def: boolean, doc: string, defaultText?: string): OptionSpec<boolean> {
+/** A boolean; `def` may be computed when resolving (device-dependent, then say how in `defaultText`). */
+function flag(def: boolean | (() => boolean), doc: string, defaultText?: string): OptionSpec<boolean> {
   return {
     unit: 'boolean', range: '', default: defaultText ? { kind: 'other', text: defaultText } : { kind: 'value', value: def }, doc,
     parse: (v, p, name) => {
-      if (v === undefined) return def;
+      if (v === undefined) return typeof def === 'function' ? def() : def;
       if (typeof v !== 'boolean') p.push(`${name} must be true or false, got ${JSON.stringify(v)}`);
       return v === true;
     },
@@ -223,8 +224,9 @@ function hysteresis(p: Problems, name: string, v: unknown): Hysteresis | undefin
     return undefined;
   }
   const o = v as Record<string, unknown>;
-  const on = checkNumber(p, `${name}.on`, o.on, 0, 1, false) ? o.on : NaN;
-  const off = checkNumber(p, `${name}.off`, o.off, 0, 1, false) ? o.off : NaN;
+  const bound = (k: 'on' | 'off') => (o[k] !== undefined && checkNumber(p, `${name}.${k}`, o[k], 0, 1, false) ? (o[k] as number) : NaN);
+  const on = bound('on');
+  const off = bound('off');
   if (o.on === undefined || o.off === undefined) p.push(`${name} needs both on and off`);
   else if (!(off < on)) p.push(`${name}.off (${off}) must be below ${name}.on (${on})`);
   return { on, off };
@@ -357,7 +359,7 @@ export const OPTIONS = {
     doc: 'ONNX Runtime WASM threads',
   }),
   parallelModels: flag(
-    (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1) >= 2,
+    () => (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 1 : 1) >= 2,
     'run Wav2Vec2 in a second Worker so the two models use two cores at once (+1 ONNX Runtime instance, ~20 MB); browser only',
     'true if the device has ≥ 2 cores',
   ),
