@@ -4,6 +4,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkManifest } from '../../web/src/manifest.js';
+import { detectionSettings, resolveOptions } from '../../web/src/options.js';
 import { validateBatch } from '../../web/src/protocol/index.js';
 import { launch, longestClip, RESULTS, ROOT, serve, TMP, toWav, watch, type Served } from './helpers.js';
 
@@ -43,6 +45,21 @@ async function streamTime(page: Page): Promise<number> {
 }
 
 describe('demo page, live microphone (fake device)', () => {
+  // The same check for cryscope/node, the CLI and the server's clips: tests/web/integration/defaults.test.ts.
+  it('runs the package with the same default settings as Node: the option declaration + the model manifest', async () => {
+    const { page } = await open(undefined);
+    const settings = await page.evaluate(async () => {
+      const d = await (window as any).cryscope.CryDetector.create({});
+      const s = d.info.settings;
+      await d.destroy();
+      return s;
+    });
+    const manifest = checkManifest(JSON.parse(readFileSync(join(DEMO, 'models/manifest.json'), 'utf8')));
+    expect(settings).toEqual(detectionSettings(manifest, resolveOptions({})));
+    expect(settings.wav2vec2WindowSeconds).toBe(manifest.models.wav2vec2!.window_samples / 16000);
+    expect(settings.minDurationSeconds).toBe(manifest.events.min_duration_s);
+  });
+
   it('detects a cry within a few seconds of the cry starting', async () => {
     const clip = longestClip('cry');
     const PRE = 2;

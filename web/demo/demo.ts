@@ -324,4 +324,4 @@ ui.drop.addEventListener('drop', (e) => {
 })();
 
 // Expose for automated checks and curious users.
-(globalThis as unknown as { cryscope: unknown }).cryscope = { get detector() { return detector; }, windows, events };
+(globalThis as unknown as { cryscope: unknown }).cryscope = { get detector() { return detector; }, windows, events, CryDetector };

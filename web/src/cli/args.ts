@@ -1,6 +1,7 @@
 // Argument parsing for `cryscope` (no dependency; strict: unknown flags are errors).
 import { FUSION_METHODS, type FusionMethod } from '../options.js';
 import type { ModelName } from '../labels.js';
+import type { LoadClassifierOptions } from '../node/index.js';
 
 export interface CommonArgs {
   modelsDir?: string;
@@ -75,4 +76,14 @@ export function parseArgs(argv: string[]): Command {
   }
   if (positional.length !== 1) throw new UsageError('eval needs exactly one MANIFEST.csv');
   return { cmd, manifest: positional[0], jsonOut, limit, ...common };
+}
+
+/** The classifier options a command's flags ask for (no flag: the package defaults, as in the browser). */
+export function classifierOptions(c: CommonArgs): LoadClassifierOptions {
+  const o: LoadClassifierOptions = {};
+  if (c.modelsDir !== undefined) o.modelsDir = c.modelsDir;
+  if (c.models !== undefined) o.models = c.models;
+  if (c.fusion !== undefined) o.fusionMethod = c.fusion;
+  if (c.fp32) o.wav2vec2Precision = 'fp32';
+  return o;
 }

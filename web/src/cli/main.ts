@@ -6,7 +6,7 @@ import { LABELS, type Label } from '../labels.js';
 import { decodeFile, loadClassifier, type Classifier } from '../node/index.js';
 import { argmax } from '../pipeline.js';
 import type { ClipResult } from '../types.js';
-import { parseArgs, UsageError, USAGE, type Command } from './args.js';
+import { classifierOptions, parseArgs, UsageError, USAGE, type Command } from './args.js';
 import { parseEvalManifest } from './manifest-csv.js';
 import { computeMetrics, formatMetrics, type Metrics } from './metrics.js';
 
@@ -15,7 +15,7 @@ const probsText = (p: number[]) => LABELS.map((l, i) => `${l} ${f3(p[i])}`).join
 
 async function load(c: Extract<Command, { cmd: 'classify' | 'eval' }>): Promise<Classifier> {
   if (!c.quiet) process.stderr.write('loading models…\n');
-  return loadClassifier({ modelsDir: c.modelsDir, models: c.models, fusionMethod: c.fusion, wav2vec2Precision: c.fp32 ? 'fp32' : 'int8' });
+  return loadClassifier(classifierOptions(c));
 }
 
 async function classifyCmd(c: Extract<Command, { cmd: 'classify' }>): Promise<number> {
