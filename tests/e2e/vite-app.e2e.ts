@@ -21,7 +21,7 @@ describe('fresh Vite app with the packed cryscope tarball', () => {
     execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', packDir], { cwd: join(ROOT, 'web'), stdio: 'pipe' });
     const tgz = join(packDir, readdirSync(packDir).find((f) => f.endsWith('.tgz'))!);
     const listing = execFileSync('tar', ['tzf', tgz], { encoding: 'utf8' });
-    for (const f of ['package/dist/index.js', 'package/dist/worker.js', 'package/dist/core/cryscope_core.wasm', 'package/dist/ort/ort-wasm-simd-threaded.wasm', 'package/dist/models/manifest.json', 'package/dist/models/yamnet.int8.onnx', 'package/dist/models/wav2vec2.int8.onnx', 'package/dist/types/index.d.ts', 'package/bin/cryscope.mjs']) {
+    for (const f of ['package/dist/index.js', 'package/dist/worker.js', 'package/dist/core/cryscope_core.wasm', 'package/dist/ort/ort-wasm-simd-threaded.wasm', 'package/dist/models/manifest.json', 'package/dist/models/yamnet.int8.onnx', 'package/dist/models/wav2vec2.int8.onnx', 'package/dist/types/index.d.ts', 'package/dist/core/cryscope_core.d.ts', 'package/bin/cryscope.mjs']) {
       expect(listing).toContain(f);
     }
     expect(listing).not.toMatch(/\.flac|\.tflite|dist\/demo\//);
