@@ -458,6 +458,10 @@ export function detectionSettings(manifest: Manifest, options: Partial<ResolvedO
   }
   const t = merged.thresholds as Partial<Thresholds>;
   if (!t.cry || !t.scream) p.push('model manifest thresholds needs both cry and scream');
+  // The smoothing parser fills a user's missing alpha/size; the manifest must state its own.
+  const ms = manifest.smoothing as Partial<Smoothing> | undefined;
+  if (ms?.method === 'ema' && ms.alpha === undefined) p.push('model manifest smoothing.alpha is missing');
+  if (ms?.method === 'median' && ms.size === undefined) p.push('model manifest smoothing.size is missing');
   const yamnetWindow = manifest.models?.yamnet?.window_samples;
   if (yamnetWindow !== 15600) p.push(`model manifest models.yamnet.window_samples must be 15600 (the core's 0.975 s patch), got ${JSON.stringify(yamnetWindow)}`);
   hopWithinWindow(p, merged.wav2vec2HopSeconds as number, merged.wav2vec2WindowSeconds as number, ' (options and model manifest combined)');

@@ -102,6 +102,7 @@ describe('manifest', () => {
     }
     expect(() => checkManifest({ ...manifest, events: { min_duration_s: -1, cooldown_s: 2 } })).toThrow(/model manifest events.min_duration_s must be between 0 and 60/);
     expect(() => checkManifest({ ...manifest, thresholds: { cry: { on: 0.5, off: 0.2 } } })).toThrow(/thresholds needs both cry and scream/);
+    expect(() => checkManifest({ ...manifest, smoothing: { method: 'ema' } })).toThrow(/model manifest smoothing.alpha is missing/);
     expect(() => checkManifest({ ...manifest, models: { ...manifest.models, yamnet: entry('y', 16000) } })).toThrow(/window_samples must be 15600/);
   });
 
