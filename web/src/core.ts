@@ -3,16 +3,15 @@
 // points the emitted declarations there). Only the slice the pipeline drives is narrowed here, so
 // unit tests can drive it with fakes.
 import type {
-  CryscopeCore, Decider, DeciderOptions, EventLabel as CoreEventLabel, FusionMethod as CoreFusionMethod,
-  Label as CoreLabel, ModelName as CoreModelName, StreamFrontEnd, StreamFrontEndOptions,
+  Decider, DeciderOptions, EventLabel as CoreEventLabel, Label as CoreLabel, ModelName as CoreModelName,
+  StreamFrontEnd, StreamFrontEndOptions,
 } from '../../wasm/cryscope_core.js';
 import type createCore from '../../wasm/cryscope_core.js';
 import type { EventLabel, Label, ModelName } from './labels.js';
-import type { FusionMethod } from './options.js';
 
 export type {
   AnalysisWindow as CoreWindow, CryscopeCore, DeciderOptions, DeciderUpdate as DeciderOutput,
-  DetectionEvent as CoreEvent, FusionConfig, StreamFrontEndOptions,
+  DetectionEvent as CoreEvent, FusionConfig, FusionMethod as CoreFusionMethod, StreamFrontEndOptions,
 } from '../../wasm/cryscope_core.js';
 
 export type CreateCore = typeof createCore;
@@ -31,7 +30,9 @@ export type DeciderInput = Parameters<Decider['update']>[0];
 export type FrontEndConfig = Required<Omit<StreamFrontEndOptions, 'maxPendingSeconds'>>;
 export type DeciderConfig = Required<DeciderOptions>;
 
-// The package's label, model and fusion names are the core's (compile-time check both ways).
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const namesAgree: [Same<Label, CoreLabel>, Same<EventLabel, CoreEventLabel>, Same<ModelName, CoreModelName>, Same<FusionMethod, CoreFusionMethod>] = [true, true, true, true];
+/** true when A and B are the same type (for compile-time agreement checks). */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// The package's label and model names are the core's (compile-time check both ways; options.ts
+// checks the fusion method names).
+const namesAgree: [Same<Label, CoreLabel>, Same<EventLabel, CoreEventLabel>, Same<ModelName, CoreModelName>] = [true, true, true];
 void namesAgree;

@@ -6,11 +6,13 @@
 // passes every setting to the WASM core explicitly (the core's own defaults are never used).
 // Why strict: a typo or an out-of-range threshold would silently give a detector that never fires;
 // we reject it with a message that names the option instead.
-import type { FusionConfig } from './core.js';
+import type { CoreFusionMethod, FusionConfig, Same } from './core.js';
 import { MODEL_NAMES, type ModelName } from './labels.js';
 
 export const FUSION_METHODS = ['mean', 'weighted_mean', 'geometric_mean', 'vote', 'logistic'] as const;
 export type FusionMethod = (typeof FUSION_METHODS)[number];
+const fusionNamesAgree: Same<FusionMethod, CoreFusionMethod> = true; // the core's names, both ways
+void fusionNamesAgree;
 
 export interface Hysteresis {
   /** Smoothed probability (0–1) at or above which an episode starts. */
