@@ -1,6 +1,7 @@
 // Fakes of the WASM core for unit tests of the pure pipeline. The real core is exercised by the
 // Node integration test and the Chromium e2e tests.
 import type { CoreEvent, CoreWindow, DeciderInput, DeciderLike, DeciderOutput, FrontEndLike } from '../../../web/src/core.js';
+import type { ModelName, Probs } from '../../../web/src/labels.js';
 
 /** Windows like the real StreamFrontEnd (16 kHz input only): data = the raw samples of the window. */
 export class FakeFrontEnd implements FrontEndLike {
@@ -40,38 +41,38 @@ export class FakeFrontEnd implements FrontEndLike {
     }
   }
   pop() { return this.queue.shift() ?? null; }
-  flush() { this.scan(true); }
+  flush() { this.scan(true); return this.queue.length; }
   reset() { this.buf = []; this.queue = []; this.nextY = 0; this.nextW = 0; }
 }
 
 /** Mean fusion, no smoothing, hysteresis events without min duration. Records its inputs. */
 export class FakeDecider implements DeciderLike {
   inputs: DeciderInput[] = [];
-  open: Record<'cry' | 'scream', { start: number; peak: number } | null> = { cry: null, scream: null };
+  open: Record<'cry' | 'scream', { start: number; peak: number; sum: number; n: number } | null> = { cry: null, scream: null };
   constructor(readonly on = 0.6, readonly off = 0.4) {}
   update(input: DeciderInput): DeciderOutput {
     this.inputs.push(input);
     const present = [input.yamnet, input.wav2vec2].filter(Boolean) as Float32Array[];
     if (!present.length) throw new Error('no model');
-    const fused = [0, 1, 2].map((i) => present.reduce((s, p) => s + p[i], 0) / present.length);
+    const fused = [0, 1, 2].map((i) => present.reduce((s, p) => s + p[i], 0) / present.length) as Probs;
     const events: CoreEvent[] = [];
     (['cry', 'scream'] as const).forEach((label, i) => {
       const o = this.open[label];
       if (!o && fused[i] >= this.on) {
-        this.open[label] = { start: input.time - 1, peak: fused[i] };
-        events.push({ type: 'onset', label, start: input.time - 1, peak: fused[i] });
+        this.open[label] = { start: input.time - 1, peak: fused[i], sum: fused[i], n: 1 };
+        events.push({ type: 'onset', label, start: input.time - 1, peak: fused[i], mean: fused[i] });
       } else if (o && fused[i] < this.off) {
-        events.push({ type: 'offset', label, start: o.start, end: input.time, peak: o.peak });
+        events.push({ type: 'offset', label, start: o.start, end: input.time, peak: o.peak, mean: o.sum / o.n });
         this.open[label] = null;
-      } else if (o) o.peak = Math.max(o.peak, fused[i]);
+      } else if (o) { o.peak = Math.max(o.peak, fused[i]); o.sum += fused[i]; o.n++; }
     });
-    return { time: input.time, fused, smoothed: fused, method: 'mean', models: [input.yamnet && 'yamnet', input.wav2vec2 && 'wav2vec2'].filter(Boolean) as string[], events };
+    return { time: input.time, fused, smoothed: fused, method: 'mean', models: [input.yamnet && 'yamnet', input.wav2vec2 && 'wav2vec2'].filter(Boolean) as ModelName[], degraded: present.length === 1, events };
   }
   flush(time: number) {
     const events: CoreEvent[] = [];
     for (const label of ['cry', 'scream'] as const) {
       const o = this.open[label];
-      if (o) events.push({ type: 'offset', label, start: o.start, end: time, peak: o.peak });
+      if (o) events.push({ type: 'offset', label, start: o.start, end: time, peak: o.peak, mean: o.sum / o.n });
       this.open[label] = null;
     }
     return events;

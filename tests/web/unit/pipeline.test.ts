@@ -34,7 +34,7 @@ describe('FramePipeline', () => {
     const { p, decider, calls } = make({ onTiming: (t) => seen.push(t) });
     const x = signal([[5, 0]]);
     await feed(p, x);
-    const sum = (stage: string, k: 'samples' | 'windows') => seen.filter((t) => t.stage === stage).reduce((a, t) => a + ((t as Record<string, number>)[k] ?? 0), 0);
+    const sum = (stage: string, k: 'samples' | 'windows') => seen.filter((t) => t.stage === stage).reduce((a, t) => a + ((t as unknown as Record<string, number>)[k] ?? 0), 0);
     expect(sum('frontEnd', 'samples')).toBe(x.length);
     expect(sum('yamnet', 'windows')).toBe(calls.yamnet);
     expect(sum('wav2vec2', 'windows')).toBe(calls.wav2vec2);
