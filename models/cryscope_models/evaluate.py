@@ -7,7 +7,7 @@ import numpy as np
 from . import HOP, WAV2VEC2_WINDOW, YAMNET_WINDOW
 from .features import wav2vec2_windows, yamnet_window_starts, yamnet_windows
 from .fusion import METHODS, apply
-from .metrics import file_probs, summarize
+from .metrics import clip_probs, file_probs, summarize
 from .ort_util import run_batched
 from .yamnet_head import zero_shot_predict, zero_shot_probs
 
@@ -84,17 +84,17 @@ def model_file_probs(co: ClipOutputs, fusion_cfg: dict | None, w2v_name: str = "
     """{model: file probs [F,3]} for yamnet, yamnet_zero_shot, each wav2vec2 graph, and every fusion
     method (fused with `w2v_name`)."""
     n = len(co.y)
-    out = {"yamnet": file_probs(co.yam["probs"], co.yam["owner"], n)}
+    out = {"yamnet": clip_probs(co.yam["probs"], co.yam["owner"], n)}
     fs = file_probs(co.yam["scores"], co.yam["owner"], n)
     out["yamnet_zero_shot"] = zero_shot_probs(fs)
     for k, v in co.w2v.items():
         if k.startswith("wav2vec2"):
-            out[k] = file_probs(v, co.w2v["owner"], n)
+            out[k] = clip_probs(v, co.w2v["owner"], n)
     if fusion_cfg is not None:
         py = co.yam["probs"][co.pair]
         pw = co.w2v[w2v_name]
         for m in METHODS:
-            out[f"fusion_{m}"] = file_probs(apply(fusion_cfg, m, py, pw), co.w2v["owner"], n)
+            out[f"fusion_{m}"] = clip_probs(apply(fusion_cfg, m, py, pw), co.w2v["owner"], n)
     return out
 
 
@@ -114,37 +114,18 @@ def fused_window_probs(co: ClipOutputs, fusion_cfg: dict, method: str, w2v_name:
     return apply(fusion_cfg, method, co.yam["probs"][co.pair], co.w2v[w2v_name])
 
 
-def episodes(seq: np.ndarray, on: float, off: float, alpha: float, min_windows: int) -> int:
-    """Alarm episodes in one file's window sequence of a class probability: EMA smoothing, hysteresis
-    (above `on` starts, below `off` ends), counted when they last >= min_windows hops."""
-    s, active, run, count = None, False, 0, 0
-    for p in seq:
-        s = p if s is None else alpha * p + (1 - alpha) * s
-        if not active and s >= on:
-            active, run = True, 1
-        elif active:
-            if s < off:
-                count += run >= min_windows
-                active = False
-            else:
-                run += 1
-    if active:
-        count += run >= min_windows
-    return count
-
-
 def false_alarms_per_hour(win_probs: np.ndarray, owner: np.ndarray, durations_s: np.ndarray,
-                          thresholds: dict, alpha: float = 0.5, min_duration_s: float = 1.0) -> dict:
-    """On NORMAL files only: cry/scream alarm episodes per hour of audio. The core's Decider emits an
-    onset once an episode spans min_duration (time of the latest update - time of its first), i.e. after
-    round(min_duration / hop) + 1 updates; counted the same way here."""
-    mw = int(round(min_duration_s / (HOP / 16000))) + 1
-    total = {"cry": 0, "scream": 0}
-    for f in np.unique(owner):
-        seq = win_probs[owner == f]
-        for i, lab in ((0, "cry"), (1, "scream")):
-            t = thresholds[lab]
-            total[lab] += episodes(seq[:, i], t["on"], t["off"], alpha, mw)
+                          thresholds: dict, alpha: float = 0.5, min_duration_s: float = 1.0,
+                          cooldown_s: float = 2.0) -> dict:
+    """On NORMAL files only: cry/scream onsets per hour of audio, the files played back to back as one
+    stream through the core's event rule (decider_replica.py)."""
+    from .decider_replica import onsets
+    order = np.unique(owner)
+    stream = np.concatenate([win_probs[owner == f] for f in order]) if len(order) else np.zeros((0, 3))
+    total = {}
+    for i, lab in ((0, "cry"), (1, "scream")):
+        t = thresholds[lab]
+        total[lab] = len(onsets(stream[:, i], t["on"], t["off"], alpha, min_duration_s, cooldown_s))
     hours = float(np.sum(durations_s)) / 3600
     return {"hours": hours, "cry": total["cry"], "scream": total["scream"],
             "per_hour": (total["cry"] + total["scream"]) / hours if hours else None}

@@ -12,7 +12,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from . import LABELS
-from .metrics import file_probs, summarize
+from .metrics import clip_probs, summarize
 
 METHODS = ("mean", "weighted_mean", "geometric_mean", "vote", "logistic")
 EPS = 1e-6
@@ -50,7 +50,7 @@ def _fit_params(py, pw, y_win, owner, y_file) -> dict:
     n_files = len(y_file)
 
     def f1_of(method, c):
-        return summarize(y_file, file_probs(apply(c, method, py, pw), owner, n_files))["macro_f1"]
+        return summarize(y_file, clip_probs(apply(c, method, py, pw), owner, n_files))["macro_f1"]
     grid = np.round(np.linspace(0, 1, 21), 2)
     best = {}
     for method in ("weighted_mean", "geometric_mean"):
@@ -89,7 +89,7 @@ def cross_validated_f1(py_win, pw_win, y_win, owner, y_file, groups=None, folds:
         c = _fit_params(py_win[tr], pw_win[tr], y_win[tr], remap[owner[tr]], y_file[tr_files])
         for m in METHODS:
             out[m][te] = apply(_with_weight(c, m), m, py_win[te], pw_win[te])
-    return {m: summarize(y_file, file_probs(out[m], owner, n_files))["macro_f1"] for m in METHODS}
+    return {m: summarize(y_file, clip_probs(out[m], owner, n_files))["macro_f1"] for m in METHODS}
 
 
 def fit(py_win, pw_win, y_win, owner, y_file, groups=None) -> tuple[dict, dict]:
@@ -102,7 +102,7 @@ def fit(py_win, pw_win, y_win, owner, y_file, groups=None) -> tuple[dict, dict]:
     n_files = len(y_file)
 
     def f1_of(method, c):
-        return summarize(y_file, file_probs(apply(c, method, py_win, pw_win), owner, n_files))["macro_f1"]
+        return summarize(y_file, clip_probs(apply(c, method, py_win, pw_win), owner, n_files))["macro_f1"]
     results = {}
     wm, gm = best["weighted_mean"], best["geometric_mean"]
     cv = cross_validated_f1(py_win, pw_win, y_win, owner, y_file, groups)

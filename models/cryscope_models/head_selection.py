@@ -17,14 +17,14 @@ import numpy as np
 
 from . import yamnet_head as yh
 from .crosssource import clip_folds, family_folds, per_family, worst_normal_categories
-from .metrics import file_probs, summarize
+from .metrics import clip_probs, file_probs, summarize
 
 # (kind, hidden, strength): anchored strength = l2 on the residual, free strength = AdamW weight decay
 CANDIDATES = [("anchored", 0, math.inf), ("anchored", 0, 10.0), ("anchored", 0, 3.0), ("anchored", 0, 1.0),
               ("anchored", 0, 0.3), ("anchored", 0, 0.1), ("free", 0, 1e-2), ("free", 128, 1e-2)]
 QUICK_CANDIDATES = [("anchored", 0, math.inf), ("anchored", 0, 1.0), ("free", 0, 1e-2)]
 TIE_MARGIN = 0.005
-OFFSETS = np.round(np.arange(-3.0, 1.01, 0.25), 2)  # normal-logit offsets tried per candidate
+OFFSETS = np.round(np.arange(-3.0, 4.01, 0.25), 2)  # normal-logit offsets tried per candidate
 FREE_EPOCHS, ANCHORED_EPOCHS = 40, 30
 
 
@@ -83,15 +83,15 @@ def cross_source(data: HeadData, clips, y, eligible: np.ndarray, cand, epochs_sc
 
 def normal_offset(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     """(offset added to the normal logit, macro-F1) that maximises the pooled held-out file macro-F1.
-    Why: the heads are trained per window with class weights, but a clip is judged by its mean window
-    probability, and a clip's quiet windows vote "normal"; this one number, chosen on held-out families,
-    recalibrates that trade-off (ties -> the offset nearest 0)."""
+    Why: the heads are trained per window with class weights, but a clip is judged by its most alarming
+    windows (metrics.clip_probs), which favours the alarm classes; this one number, chosen on held-out
+    families, recalibrates that trade-off (ties -> the offset nearest 0)."""
     logp = np.log(np.maximum(win_probs, 1e-9))
     best = (-1.0, 0.0)
     for d in OFFSETS:
         z = logp.copy(); z[:, 2] += d
         p = np.exp(z - z.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
-        f1 = summarize(y, file_probs(p, owner, len(y)))["macro_f1"]
+        f1 = summarize(y, clip_probs(p, owner, len(y)))["macro_f1"]
         if f1 > best[0] + 1e-9 or (abs(f1 - best[0]) <= 1e-9 and abs(d) < abs(best[1])):
             best = (f1, float(d))
     return best[1], best[0]
@@ -127,9 +127,9 @@ def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, lo
     for cand in (QUICK_CANDIDATES if quick else CANDIDATES):
         t0 = time.time()
         wp, owner = cross_source(data, clips, y, eligible, cand, epochs_scale=0.25 if quick else 1.0)
-        plain = summarize(ye, file_probs(wp, owner, len(ye)))["macro_f1"]
+        plain = summarize(ye, clip_probs(wp, owner, len(ye)))["macro_f1"]
         d, _ = normal_offset(wp, owner, ye)
-        p = file_probs(shifted(wp, d), owner, len(ye))
+        p = clip_probs(shifted(wp, d), owner, len(ye))
         s = summarize(ye, p)
         name = name_of(*cand)
         held[name] = p

@@ -6,13 +6,38 @@ from . import LABELS
 
 
 def file_probs(window_probs: np.ndarray, owner: np.ndarray, n_files: int) -> np.ndarray:
-    """A file's probability = mean of its windows' probabilities (the product's rule)."""
+    """Mean of each file's window rows (embeddings, AudioSet scores; class probabilities use clip_probs)."""
     out = np.zeros((n_files, window_probs.shape[1]))
     np.add.at(out, owner, window_probs)
     counts = np.bincount(owner, minlength=n_files)[:, None]
     if np.any(counts == 0):
         raise ValueError("a file has no windows")
     return out / counts
+
+
+# A clip's verdict comes from its most alarming stretch, not from its average: a 30 s recording with 3 s
+# of crying is a recording of a cry. Measured on the held-out families (build 2026-12-06): the mean of
+# all windows scored macro-F1 0.856 for the chosen head, the mean of the 3 most alarming windows 0.906
+# (2 windows 0.905, 4 windows 0.901, top 30 % 0.905). 3 YAMNet windows = 1.96 s of audio.
+CLIP_TOP_WINDOWS = 3
+
+
+def clip_probs(window_probs: np.ndarray, owner: np.ndarray, n_files: int, top: int = CLIP_TOP_WINDOWS) -> np.ndarray:
+    """A clip's class probabilities (the product's rule, web/src/clip-summary.ts): the mean over its `top`
+    most alarming windows (largest 1 - p(normal); ties -> the earlier window), or all of them if fewer."""
+    if top < 1:
+        raise ValueError(f"top must be >= 1, got {top}")
+    counts = np.bincount(owner, minlength=n_files)
+    if np.any(counts == 0):
+        raise ValueError("a file has no windows")
+    out = np.zeros((n_files, window_probs.shape[1]))
+    order = np.argsort(owner, kind="stable")
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    for f in range(n_files):
+        w = window_probs[order[starts[f]:starts[f] + counts[f]]]
+        pick = np.argsort(-(1.0 - w[:, 2]), kind="stable")[:top]
+        out[f] = w[pick].mean(0)
+    return out
 
 
 def summarize(y: np.ndarray, probs: np.ndarray | None = None, pred: np.ndarray | None = None) -> dict:

@@ -15,10 +15,10 @@ from .cache import hash_inputs, sha256_file
 from .data import CROPS_PER_CLIP, load_dataset, training_crops
 from .evaluate import (false_alarms_per_hour, fused_window_probs, model_file_probs, pair_windows, run_all,
                        run_yamnet, summaries, w2v_inputs)
-from .metrics import file_probs, roc_points, summarize
+from .metrics import CLIP_TOP_WINDOWS, clip_probs, file_probs, roc_points, summarize
 from .ort_util import session
 from .paths import SPLIT_CSV, data_dir, yamnet_dir
-from .event_selection import choose as choose_events
+from .event_selection import choose_smoothing as choose_events
 from .head_selection import HeadData, select as select_head, shifted
 from .splits import check_grouping
 
@@ -99,7 +99,8 @@ EVENTS = {"min_duration_s": 0.0, "cooldown_s": 2.0}
 # Until a Wav2Vec2 earns weight there, the fused output is YAMNet's: the in-split fit is still computed
 # and reported beside it.
 CROSS_SOURCE_FUSION = {"default": "weighted_mean", "weights": [1.0, 0.0]}
-SMOOTHING = {"method": "ema", "alpha": 0.5}
+# Smoothing: EMA, its alpha chosen with the thresholds on the held-out families (event_selection.py).
+SMOOTHING_METHOD = "ema"
 
 
 def choose_thresholds(win_probs: np.ndarray, y_win: np.ndarray, alpha: float = 0.5) -> dict:
@@ -210,7 +211,7 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     vmask = np.isin(clean["owner"], val_ids)
     remap = {int(g): k for k, g in enumerate(val_ids)}
     v_owner = np.array([remap[int(o)] for o in clean["owner"][vmask]])
-    val_in_split = summarize(y_val, file_probs(shifted(hd.predict(kind, model_h, mu_h, sd_h, vmask), sel["normal_offset"]),
+    val_in_split = summarize(y_val, clip_probs(shifted(hd.predict(kind, model_h, mu_h, sd_h, vmask), sel["normal_offset"]),
                                                v_owner, len(y_val)))
     log(f"YAMNet head chosen cross-source: {sel['chosen_name']}, normal offset {sel['normal_offset']:+g} (in-split validation macro-F1 "
         f"{val_in_split['macro_f1']:.4f})")
@@ -220,9 +221,11 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     # normal audio and episode recall, with the shipped smoothing and minimum episode
     y_el = np.array([ds.clips[i].y for i in eligible])
     dur_el = np.array([ds.clips[i].duration_s for i in eligible])
-    cs_events = choose_events(held_win, held_owner, y_el, dur_el, SMOOTHING["alpha"], EVENTS["min_duration_s"])
-    log("cross-source events: " + ", ".join(f"{k} on {cs_events[k]['on']} -> {cs_events[k]['per_hour']:.1f}/h, "
-                                            f"recall {cs_events[k]['recall']:.3f}" for k in ("cry", "scream")))
+    cs_events = choose_events(held_win, held_owner, y_el, dur_el, EVENTS["min_duration_s"], EVENTS["cooldown_s"])
+    smoothing = {"method": SMOOTHING_METHOD, "alpha": cs_events["alpha"]}
+    log(f"cross-source events (EMA alpha {cs_events['alpha']}): " + ", ".join(
+        f"{k} on {cs_events[k]['on']} -> {cs_events[k]['per_hour']:.1f}/h, recall {cs_events[k]['recall']:.3f}, "
+        f"latency proxy {cs_events[k]['latency_median_s']} s" for k in ("cry", "scream")))
     metrics["yamnet_head"] = {"chosen": sel["chosen_name"], "normal_offset": sel["normal_offset"], "cross_source": sel,
                               "in_split_validation_macro_f1": val_in_split["macro_f1"],
                               "features": {"anchored": "embeddings(1024) + AudioSet logits clipped to +-12 (521), "
@@ -434,7 +437,7 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     normal_ids = np.array([i for i, c in enumerate(test_clips) if c.label == "normal"])
     dur = np.array([len(test_waves[i]) / SAMPLE_RATE for i in normal_ids])
     fa = {}
-    fa_opts = {"alpha": SMOOTHING["alpha"], "min_duration_s": EVENTS["min_duration_s"]}
+    fa_opts = {"alpha": smoothing["alpha"], "min_duration_s": EVENTS["min_duration_s"], "cooldown_s": EVENTS["cooldown_s"]}
     wm = np.isin(co_test.w2v["owner"], normal_ids)
     for m in ("mean", "weighted_mean", "geometric_mean", "vote", "logistic"):
         fw = fused_window_probs(co_test, fusion_cfg, m)
@@ -444,7 +447,8 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     fa["wav2vec2_int8"] = false_alarms_per_hour(co_test.w2v["wav2vec2_int8"][wm], co_test.w2v["owner"][wm], dur,
                                                 thresholds, **fa_opts)
     metrics["test_false_alarms_per_hour"] = fa
-    metrics["events"] = {"smoothing": dict(SMOOTHING), **EVENTS}
+    metrics["events"] = {"smoothing": dict(smoothing), **EVENTS}
+    metrics["clip_summary"] = {"rule": "top_alarm_mean", "windows": CLIP_TOP_WINDOWS}
     log.step("test_eval")
 
     # ---- robustness: band-limit and noise checks on the test split ---------------------------------
@@ -489,8 +493,9 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
         "audioset_labels_file": "yamnet_class_map.csv",
         "fusion": fusion_cfg,
         "thresholds": {k: {"on": v["on"], "off": v["off"]} for k, v in thresholds.items()},
-        "smoothing": dict(SMOOTHING),
+        "smoothing": dict(smoothing),
         "events": dict(EVENTS),
+        "clip_summary": {"rule": "top_alarm_mean", "windows": CLIP_TOP_WINDOWS},
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     metrics["sizes_bytes"] = {f: (out / f).stat().st_size for f in ("yamnet.onnx", "yamnet.int8.onnx", "wav2vec2.onnx",
@@ -509,7 +514,7 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
 def yamnet_fp32_summary(sess, waves: list[np.ndarray], y: np.ndarray) -> dict:
     """The float graph's file-level metrics, to show what int8 costs (the deployed 'yamnet' is int8)."""
     r = run_yamnet(sess, waves)
-    return summarize(y, file_probs(r["probs"], r["owner"], len(y)))
+    return summarize(y, clip_probs(r["probs"], r["owner"], len(y)))
 
 
 def metrics_pred(name, probs, co, co2=None, ids=None):

@@ -123,6 +123,12 @@ def test_head_and_event_settings_were_chosen_on_held_out_families(build_dir, man
     for lab in ("cry", "scream"):
         assert manifest["thresholds"][lab] == {"on": ev[lab]["on"], "off": ev[lab]["off"]}
         assert len(ev[lab]["curve"]) >= 10
+        assert all(r["latency_median_s"] is None or r["latency_median_s"] >= 0.96 for r in ev[lab]["curve"])
+    # the smoothing shipped is the one chosen with the thresholds, among every alternative measured
+    assert manifest["smoothing"] == {"method": "ema", "alpha": ev["alpha"]}
+    assert {a["alpha"] for a in ev["alternatives"]} == {0.5, 0.7, 1.0}
+    # the clip rule the package applies is the one the report was scored with
+    assert manifest["clip_summary"] == m["clip_summary"] == {"rule": "top_alarm_mean", "windows": 3}
     assert manifest["fusion"]["weights"] == m["fusion"]["cross_source_choice"]["weights"]
     report = (build_dir / "report" / "report.md").read_text()
     assert "## Cross-source: held-out families" in report and "## Events on held-out families" in report

@@ -3,7 +3,7 @@ import numpy as np
 import torch
 
 from cryscope_models import yamnet_onnx
-from cryscope_models.evaluate import episodes, false_alarms_per_hour, model_file_probs, run_all, summaries
+from cryscope_models.evaluate import false_alarms_per_hour, model_file_probs, run_all, summaries
 from cryscope_models.fusion import fit
 from cryscope_models.ort_util import session
 from cryscope_models.wav2vec2_export import export
@@ -27,11 +27,9 @@ def test_run_all_pairs_windows_and_summarises(weights, sample_waves, tmp_path):
     assert s["yamnet"]["n"] == 3 and "fusion_logistic" in s
 
 
-def test_episode_counting_uses_hysteresis_and_min_duration():
+def test_false_alarms_count_onsets_of_the_normal_stream():
     seq = np.array([0.1, 0.9, 0.9, 0.9, 0.5, 0.9, 0.1, 0.1, 0.9, 0.1, 0.1])
-    # alpha=1 (no smoothing): one long episode (0.5 stays above off=0.4), one single-window blip
-    assert episodes(seq, on=0.6, off=0.4, alpha=1.0, min_windows=2) == 1
-    assert episodes(seq, on=0.6, off=0.4, alpha=1.0, min_windows=1) == 2
+    # EMA 0.5, min 1 s: one long episode; the late blip falls in its 2 s cooldown
     fa = false_alarms_per_hour(np.stack([seq, np.zeros_like(seq), 1 - seq], 1), np.zeros(len(seq), int),
                                np.array([3600.0]), {"cry": {"on": 0.6, "off": 0.4}, "scream": {"on": 0.6, "off": 0.4}})
     assert fa["cry"] == 1 and fa["scream"] == 0 and fa["per_hour"] == 1.0

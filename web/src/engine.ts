@@ -92,6 +92,7 @@ export class Engine {
       topK: o.topAudioSetLabels,
       fuse,
       onTiming,
+      clipTopWindows: s.clipTopWindows,
     };
     return {
       pipeline: new FramePipeline(deps),

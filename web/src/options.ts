@@ -135,6 +135,8 @@ export interface ManifestSettings {
   thresholds: Thresholds;
   smoothing: Smoothing;
   events: { min_duration_s: number; cooldown_s: number };
+  /** How a whole clip's verdict is taken from its windows (clip-summary.ts): the mean of the `windows` most alarming. */
+  clip_summary: { rule: 'top_alarm_mean'; windows: number };
 }
 type Manifest = ManifestSettings;
 
@@ -434,6 +436,8 @@ export interface DetectionSettings {
   smoothing: Smoothing;
   minDurationSeconds: number;
   cooldownSeconds: number;
+  /** Windows a clip's verdict is taken from (manifest clip_summary.windows; not an option: the build scored with it). */
+  clipTopWindows: number;
 }
 
 /** Options whose default is the model manifest's. */
@@ -467,11 +471,17 @@ export function detectionSettings(manifest: Manifest, options: Partial<ResolvedO
   const yamnetWindow = manifest.models?.yamnet?.window_samples;
   if (yamnetWindow !== 15600) p.push(`model manifest models.yamnet.window_samples must be 15600 (the core's 0.975 s patch), got ${JSON.stringify(yamnetWindow)}`);
   hopWithinWindow(p, merged.wav2vec2HopSeconds as number, merged.wav2vec2WindowSeconds as number, ' (options and model manifest combined)');
+  // No fallback: a clip rule the package does not know would make eval disagree with the build's report.
+  const clip = manifest.clip_summary as Partial<ManifestSettings['clip_summary']> | undefined;
+  if (clip?.rule !== 'top_alarm_mean' || !Number.isInteger(clip.windows) || (clip.windows as number) < 1) {
+    p.push(`model manifest clip_summary must be {"rule": "top_alarm_mean", "windows": integer >= 1}, got ${JSON.stringify(clip)} (rebuild the models)`);
+  }
   if (p.length) throw new OptionsError(p);
   return {
     yamnetWindowSeconds: 15600 / SAMPLE_RATE,
+    clipTopWindows: clip!.windows as number,
     fusion: manifest.fusion as FusionConfig,
-    ...(merged as Omit<DetectionSettings, 'yamnetWindowSeconds' | 'fusion'>),
+    ...(merged as Omit<DetectionSettings, 'yamnetWindowSeconds' | 'fusion' | 'clipTopWindows'>),
   };
 }
 

@@ -3,8 +3,9 @@
 // It knows nothing about browsers, workers or ONNX Runtime: models are plain async functions,
 // so it is unit-tested with fakes and driven by the real core + ORT in the worker and in Node.
 import type { CoreEvent, CoreWindow, DeciderLike, DeciderOutput, FrontEndLike } from './core.js';
-import { LABELS, type ModelName, type Probs } from './labels.js';
-import type { AudioSetLabel, ClipResult, DetectionEvent, FileSummary, WindowResult } from './types.js';
+import type { ModelName, Probs } from './labels.js';
+import type { AudioSetLabel, ClipResult, DetectionEvent, WindowResult } from './types.js';
+import { summarize } from './clip-summary.js';
 
 export interface YamnetOutput {
   /** Three-class probabilities. */
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   fuse?: (yamnet: Probs, wav2vec2: Probs) => Probs;
   /** Called with the wall time of each stage call (the benchmark's StageStats); omit for no timing. */
   onTiming?: (t: StageTiming) => void;
+  /** Windows a clip's verdict is taken from (the manifest's clip_summary.windows; see clip-summary.ts). */
+  clipTopWindows: number;
 }
 
 /**
@@ -106,12 +109,20 @@ export class FramePipeline {
     const t = deps.timing;
     const active = (Object.keys(deps.models) as ModelName[]).filter((m) => deps.models[m]);
     if (active.length === 0) throw new Error('FramePipeline needs at least one model function');
+    if (!Number.isInteger(deps.clipTopWindows) || deps.clipTopWindows < 1) {
+      throw new RangeError(`FramePipeline: clipTopWindows must be an integer >= 1, got ${deps.clipTopWindows}`);
+    }
     this.hop = Math.min(active.includes('yamnet') ? t.yamnetHop : Infinity, active.includes('wav2vec2') ? t.wav2vec2Hop : Infinity);
     for (const m of active) {
       const hop = m === 'yamnet' ? t.yamnetHop : t.wav2vec2Hop;
       const win = m === 'yamnet' ? t.yamnetWindow : t.wav2vec2Window;
       this.tracks.set(m, { step: Math.max(1, Math.round(hop / this.hop)), firstTick: this.tick(win), lastTick: -Infinity, queue: [], latest: null });
     }
+  }
+
+  /** Windows a clip's verdict is taken from (see clip-summary.ts). */
+  get clipTopWindows(): number {
+    return this.deps.clipTopWindows;
   }
 
   /** Models still running (a model that failed is dropped). */
@@ -340,42 +351,6 @@ function toEvent(e: CoreEvent): PipelineEvent {
   return { type: e.type, event: ev };
 }
 
-function mean3(rows: Probs[]): Probs {
-  const s: Probs = [0, 0, 0];
-  for (const r of rows) for (let i = 0; i < 3; i++) s[i] += r[i];
-  return s.map((v) => v / rows.length) as Probs;
-}
-
-export function argmax(p: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < p.length; i++) if (p[i] > p[best]) best = i;
-  return best;
-}
-
-/**
- * Per-file summary: prediction = argmax of the mean fused probability over windows (issue 4).
- * With `pairs` (FramePipeline.filePairs: one raw fusion per Wav2Vec2 window and its nearest-end
- * YAMNet window) the ensemble is their mean — exactly the models' Python evaluation rule.
- * Without them, the ensemble mean uses the windows where every model contributed (when there are any): the
- * first hops of a clip, before Wav2Vec2's first window is full, are YAMNet alone and would
- * otherwise count as "fused". This matches the models' Python evaluation (fusion per window pair).
- * Each model's own mean uses all of its windows.
- */
-export function summarize(windows: WindowResult[], pairs?: Probs[] | null): FileSummary {
-  if (windows.length === 0) throw new Error('no usable audio: the clip produced no analysis windows');
-  const most = Math.max(...windows.map((w) => w.models.length));
-  const full = windows.filter((w) => w.models.length === most);
-  const ensemble = pairs && pairs.length ? mean3(pairs) : mean3(full.map((w) => w.fused));
-  const models: FileSummary['models'] = { ensemble };
-  // A model's result can appear in several decisions (carried forward between its hops, or reused
-  // at the end of a clip); the pipeline passes the same array object, so count each result once.
-  const y = [...new Set(windows.filter((w) => w.yamnet).map((w) => w.yamnet!))];
-  const v = [...new Set(windows.filter((w) => w.wav2vec2).map((w) => w.wav2vec2!))];
-  if (y.length) models.yamnet = mean3(y);
-  if (v.length) models.wav2vec2 = mean3(v);
-  return { label: LABELS[argmax(ensemble)], probs: ensemble, models };
-}
-
 /** Validates a clip before analysis: clear errors for empty, non-finite or absurd input. */
 export function checkClip(samples: Float32Array, sampleRate: number, maxSeconds = 3600): void {
   if (!(samples instanceof Float32Array)) throw new TypeError('samples must be a Float32Array');
@@ -410,5 +385,5 @@ export async function classifyClip(pipeline: FramePipeline, samples: Float32Arra
     onProgress?.(Math.min(1, (i + chunk) / samples.length));
   }
   collect(await pipeline.finish());
-  return { duration: samples.length / sampleRate, windows, events, file: summarize(windows, pipeline.filePairs()), warnings };
+  return { duration: samples.length / sampleRate, windows, events, file: summarize(windows, pipeline.filePairs(), pipeline.clipTopWindows), warnings };
 }

@@ -10,6 +10,7 @@ const manifest = {
   models: { yamnet: entry('yamnet.onnx', 15600), wav2vec2: entry('wav2vec2.onnx', 16000) },
   fusion: { default: 'logistic' }, thresholds: { cry: { on: 0.6, off: 0.4 }, scream: { on: 0.7, off: 0.3 } },
   smoothing: { method: 'ema', alpha: 0.5 }, events: { min_duration_s: 0, cooldown_s: 2 },
+  clip_summary: { rule: 'top_alarm_mean', windows: 3 },
 };
 
 describe('resolveOptions', () => {
@@ -140,6 +141,11 @@ describe('manifest', () => {
   it('rejects a manifest with wrong labels or missing sha256', () => {
     expect(() => checkManifest({ ...manifest, labels: ['a', 'b', 'c'] })).toThrow(/labels/);
     expect(() => checkManifest({ ...manifest, models: { yamnet: { file: 'x' } } })).toThrow(/sha256/);
+    // the clip rule has no fallback: an older manifest without it is refused, not guessed
+    const { clip_summary: _, ...old } = manifest;
+    expect(() => checkManifest(old)).toThrow(/clip_summary/);
+    expect(() => checkManifest({ ...manifest, clip_summary: { rule: 'mean', windows: 3 } })).toThrow(/clip_summary/);
+    expect(() => checkManifest({ ...manifest, clip_summary: { rule: 'top_alarm_mean', windows: 0 } })).toThrow(/clip_summary/);
     expect(() => checkManifest('x')).toThrow(/not a JSON object/);
   });
 

@@ -11,7 +11,7 @@ import { FakeDecider, FakeFrontEnd, fakeProbs, signal } from '../helpers/fakes.j
 const settings = {
   yamnetWindowSeconds: 0.975, yamnetHopSeconds: 0.5, wav2vec2WindowSeconds: 1, wav2vec2HopSeconds: 0.5,
   fusion: { default: 'mean' }, fusionMethod: 'mean', thresholds: { cry: { on: 0.6, off: 0.4 }, scream: { on: 0.6, off: 0.4 } },
-  smoothing: { method: 'none' }, minDurationSeconds: 0, cooldownSeconds: 0,
+  smoothing: { method: 'none' }, minDurationSeconds: 0, cooldownSeconds: 0, clipTopWindows: 3,
 };
 
 vi.mock('../../../web/src/ort-browser.js', () => ({ ort: {}, configureOrt: () => undefined }));
@@ -31,6 +31,7 @@ vi.mock('../../../web/src/engine-loader.js', () => ({
           models: { yamnet: async (ps: Float32Array[]) => ps.map((p) => ({ probs: fakeProbs(p) })) },
           timing: { yamnetWindow: 0.975, yamnetHop: 0.5, wav2vec2Window: 1, wav2vec2Hop: 0.5 },
           onTiming,
+          clipTopWindows: settings.clipTopWindows,
         }),
         dispose: () => undefined,
       }),

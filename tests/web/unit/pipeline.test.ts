@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FramePipeline, classifyClip, summarize, topLabels, checkClip, type PipelineEvent, type StageTiming } from '../../../web/src/pipeline.js';
+import { FramePipeline, classifyClip, topLabels, checkClip, type PipelineEvent, type StageTiming } from '../../../web/src/pipeline.js';
+import { summarize, topAlarmMean } from '../../../web/src/clip-summary.js';
 import { FakeDecider, FakeFrontEnd, fakeProbs, signal } from '../helpers/fakes.js';
 
 const timing = { yamnetWindow: 0.975, yamnetHop: 0.5, wav2vec2Window: 2.0, wav2vec2Hop: 0.5 };
@@ -18,7 +19,7 @@ function make(opts: { yamnet?: boolean; wav2vec2?: boolean; failW2v?: boolean; n
       return ws.map(fakeProbs);
     } : undefined,
   };
-  const p = new FramePipeline({ frontEnd, decider, models, timing, audiosetLabels: opts.names, topK: 2, onTiming: opts.onTiming });
+  const p = new FramePipeline({ frontEnd, decider, models, timing, audiosetLabels: opts.names, topK: 2, onTiming: opts.onTiming, clipTopWindows: 3 });
   return { p, decider, calls };
 }
 
@@ -149,7 +150,7 @@ describe('FramePipeline', () => {
   });
 
   it('needs at least one model', () => {
-    expect(() => new FramePipeline({ frontEnd: new FakeFrontEnd(), decider: new FakeDecider(), models: {}, timing })).toThrow(/at least one model/);
+    expect(() => new FramePipeline({ frontEnd: new FakeFrontEnd(), decider: new FakeDecider(), models: {}, timing, clipTopWindows: 3 })).toThrow(/at least one model/);
   });
 });
 
@@ -164,17 +165,31 @@ describe('classifyClip / summarize', () => {
     expect(r.windows.length).toBeGreaterThan(5);
   });
 
-  it('averages the ensemble over windows where both models contributed', () => {
+  it('summarises the ensemble over windows where both models contributed', () => {
     const w = (models: string[], fused: [number, number, number]) => ({ start: 0, end: 1, fused, smoothed: fused, method: 'mean', models: models as any });
-    const s = summarize([w(['yamnet'], [1, 0, 0]), w(['yamnet', 'wav2vec2'], [0, 0, 1]), w(['yamnet', 'wav2vec2'], [0, 0.5, 0.5])]);
+    const s = summarize([w(['yamnet'], [1, 0, 0]), w(['yamnet', 'wav2vec2'], [0, 0, 1]), w(['yamnet', 'wav2vec2'], [0, 0.5, 0.5])], null, 3);
     expect(s.probs).toEqual([0, 0.25, 0.75]);
     expect(s.label).toBe('normal');
-    expect(summarize([w(['yamnet'], [0.2, 0.7, 0.1])]).label).toBe('scream');
+    expect(summarize([w(['yamnet'], [0.2, 0.7, 0.1])], null, 3).label).toBe('scream');
     // A result carried into two decisions counts once in its model's mean.
     const a: [number, number, number] = [1, 0, 0];
     const b: [number, number, number] = [0, 1, 0];
-    const m = summarize([{ ...w(['yamnet'], a), yamnet: a }, { ...w(['yamnet'], a), yamnet: a }, { ...w(['yamnet'], b), yamnet: b }]);
+    const m = summarize([{ ...w(['yamnet'], a), yamnet: a }, { ...w(['yamnet'], a), yamnet: a }, { ...w(['yamnet'], b), yamnet: b }], null, 3);
     expect(m.models.yamnet).toEqual([0.5, 0.5, 0]);
+  });
+
+  it("takes a clip's verdict from its most alarming windows, not from its average", () => {
+    // 10 quiet windows and 2 of crying: the all-window mean says normal, the clip is a cry
+    const quiet: [number, number, number] = [0.02, 0.01, 0.97];
+    const rows: [number, number, number][] = [...Array(5).fill(quiet), [0.9, 0.05, 0.05], [0.8, 0.1, 0.1], ...Array(5).fill(quiet)];
+    const top3 = topAlarmMean(rows, 3);
+    [0.5733, 0.0533, 0.3733].forEach((v, i) => expect(top3[i]).toBeCloseTo(v, 3));
+    expect(topAlarmMean(rows, 100).map((v) => +v.toFixed(4))).toEqual([0.1583, 0.0208, 0.8208]);
+    // ties keep the earlier window; bad parameters are refused, not defaulted
+    expect(topAlarmMean([[0.5, 0, 0.5], [0, 0.5, 0.5]], 1)).toEqual([0.5, 0, 0.5]);
+    expect(() => topAlarmMean(rows, 0)).toThrow(/integer >= 1/);
+    expect(() => topAlarmMean(rows, 2.5)).toThrow(/integer >= 1/);
+    expect(() => new FramePipeline({ frontEnd: new FakeFrontEnd(), decider: new FakeDecider(), models: { yamnet: async () => [] }, timing, clipTopWindows: 0 })).toThrow(/clipTopWindows/);
   });
 
   it('fuses each Wav2Vec2 window once with the YAMNet window whose nominal end is nearest (the Python evaluation rule)', async () => {
@@ -190,7 +205,7 @@ describe('classifyClip / summarize', () => {
       pairs.push([Math.round(y[0] * 100), Math.round(w[0] * 100) - 50]);
       return [0.1, 0.2, 0.7];
     };
-    const p = new FramePipeline({ frontEnd, decider: new FakeDecider(), models, timing, fuse });
+    const p = new FramePipeline({ frontEnd, decider: new FakeDecider(), models, timing, fuse, clipTopWindows: 3 });
     const r = await classifyClip(p, signal([[4, 0]]), 16000);
     // 4 s: YAMNet windows end 0.975 + 0.5 i, Wav2Vec2 windows end 2.0 + 0.5 j → W2V j pairs with YAMNet j + 2.
     expect(pairs.length).toBe(wi);
@@ -198,8 +213,9 @@ describe('classifyClip / summarize', () => {
     r.file.probs.forEach((v, i) => expect(v).toBeCloseTo([0.1, 0.2, 0.7][i]));
     // summarize prefers the pairs over the streamed decisions when given.
     const w = { start: 0, end: 1, fused: [1, 0, 0] as [number, number, number], smoothed: [1, 0, 0] as [number, number, number], method: 'mean', models: ['yamnet', 'wav2vec2'] as any };
-    expect(summarize([w], [[0, 0, 1], [0, 1, 0], [0, 0, 1]]).label).toBe('normal');
-    expect(summarize([w], null).label).toBe('cry');
+    expect(summarize([w], [[0, 0, 1], [0, 1, 0], [0, 0, 1]], 3).label).toBe('normal');
+    expect(summarize([w], [[0, 0, 1], [0, 1, 0], [0, 0, 1]], 1).label).toBe('scream');
+    expect(summarize([w], null, 3).label).toBe('cry');
   });
 
   it('gives clear errors for unusable clips', async () => {
@@ -208,7 +224,7 @@ describe('classifyClip / summarize', () => {
     expect(() => checkClip(new Float32Array(10), 44100.5)).toThrow(/integer/);
     expect(() => checkClip(Float32Array.from([0, NaN]), 16000)).toThrow(/non-finite/);
     expect(() => checkClip([0, 1] as any, 16000)).toThrow(/Float32Array/);
-    expect(() => summarize([])).toThrow(/no usable audio/);
+    expect(() => summarize([], null, 3)).toThrow(/no usable audio/);
   });
 
   it('topLabels handles k larger than the class count', () => {
@@ -238,7 +254,7 @@ describe('FramePipeline with slow models', () => {
       yamnet: (ps: Float32Array[]) => slow(() => ps.map((p) => ({ probs: fakeProbs(p), scores: Float32Array.from([0.1, 0.7, 0.3]) })), 2)(),
       wav2vec2: (ws: Float32Array[]) => slow(() => ws.map(fakeProbs), 5)(),
     };
-    const p = new FramePipeline({ frontEnd, decider: new FakeDecider(), models, timing, topK: 2 });
+    const p = new FramePipeline({ frontEnd, decider: new FakeDecider(), models, timing, topK: 2, clipTopWindows: 3 });
     const got = (await feed(p, x, 16000)).concat(await p.finish());
     expect(overlapped).toBeGreaterThan(0);
     expect(JSON.stringify(got)).toEqual(JSON.stringify(expected));

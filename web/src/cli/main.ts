@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { LABELS, type Label } from '../labels.js';
 import { decodeFile, loadClassifier, type Classifier } from '../node/index.js';
-import { argmax } from '../pipeline.js';
+import { argmax } from '../clip-summary.js';
 import type { ClipResult } from '../types.js';
 import { classifierOptions, parseArgs, UsageError, USAGE, type Command } from './args.js';
 import { parseEvalManifest } from './manifest-csv.js';
