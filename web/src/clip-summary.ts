@@ -1,7 +1,7 @@
 // A whole clip's verdict (classify / `npx cryscope eval`), from its analysis windows.
 // The rule is the models' evaluation rule (models/cryscope_models/metrics.py clip_probs), so the
 // deployed path and the build's report agree file by file; its one parameter comes from the manifest.
-import { LABELS, type Probs } from './labels.js';
+import { LABELS, type ModelName, type Probs } from './labels.js';
 import type { FileSummary, WindowResult } from './types.js';
 
 /**
@@ -30,10 +30,13 @@ export function argmax(p: ArrayLike<number>): number {
  * YAMNet window) the ensemble rows are those pairs — exactly the models' Python evaluation rule.
  * Without them, the ensemble uses the windows where every model contributed (when there are any): the
  * first hops of a clip, before Wav2Vec2's first window is full, are YAMNet alone and would
- * otherwise count as "fused". Each model's own summary uses all of its windows.
+ * otherwise count as "fused". Each model's own summary uses all of its windows: `perModel`
+ * (FramePipeline.modelWindows: every window the model ran on, as the evaluation has them) when given, else
+ * the results attached to the decisions — which miss a window when two share a tick at a clip's end.
  * `topWindows`: the manifest's clip_summary.windows.
  */
-export function summarize(windows: WindowResult[], pairs: Probs[] | null | undefined, topWindows: number): FileSummary {
+export function summarize(windows: WindowResult[], pairs: Probs[] | null | undefined, topWindows: number,
+  perModel?: Partial<Record<ModelName, Probs[]>>): FileSummary {
   if (windows.length === 0) throw new Error('no usable audio: the clip produced no analysis windows');
   const most = Math.max(...windows.map((w) => w.models.length));
   const full = windows.filter((w) => w.models.length === most);
@@ -41,8 +44,8 @@ export function summarize(windows: WindowResult[], pairs: Probs[] | null | undef
   const models: FileSummary['models'] = { ensemble };
   // A model's result can appear in several decisions (carried forward between its hops, or reused
   // at the end of a clip); the pipeline passes the same array object, so count each result once.
-  const y = [...new Set(windows.filter((w) => w.yamnet).map((w) => w.yamnet!))];
-  const v = [...new Set(windows.filter((w) => w.wav2vec2).map((w) => w.wav2vec2!))];
+  const y = perModel?.yamnet ?? [...new Set(windows.filter((w) => w.yamnet).map((w) => w.yamnet!))];
+  const v = perModel?.wav2vec2 ?? [...new Set(windows.filter((w) => w.wav2vec2).map((w) => w.wav2vec2!))];
   if (y.length) models.yamnet = topAlarmMean(y, topWindows);
   if (v.length) models.wav2vec2 = topAlarmMean(v, topWindows);
   return { label: LABELS[argmax(ensemble)], probs: ensemble, models };

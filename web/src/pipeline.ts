@@ -100,8 +100,12 @@ export class FramePipeline {
   private readonly hop: number;
   private readonly tracks = new Map<ModelName, ModelTrack>();
   private emittedTick = -Infinity;
-  /** Every model window of the current stream (end in seconds, probs), for the file-level pairing. */
+  /**
+   * Every model window of the current clip (end in seconds, probs), for the file-level summary — kept only
+   * after keepModelWindows() (classifyClip): a live stream runs all night and must not grow.
+   */
   private log: Record<ModelName, { end: number; probs: Probs }[]> = { yamnet: [], wav2vec2: [] };
+  private keepLog = false;
   private busy = false;
   private finished = false;
 
@@ -184,6 +188,16 @@ export class FramePipeline {
    * tail carries results forward — both give the file mean other pairs than the evaluation's.
    * Returns null when a model produced no window or no fusion function was given.
    */
+  /** Keep every model window from now on, for filePairs() and modelWindows() (whole clips, not live streams). */
+  keepModelWindows(): void {
+    this.keepLog = true;
+  }
+
+  /** Every window of each model since keepModelWindows(), in stream order (the models' evaluation rows). */
+  modelWindows(): Record<ModelName, Probs[]> {
+    return { yamnet: this.log.yamnet.map((w) => w.probs), wav2vec2: this.log.wav2vec2.map((w) => w.probs) };
+  }
+
   filePairs(): Probs[] | null {
     const { yamnet, wav2vec2 } = this.log;
     if (!this.deps.fuse || yamnet.length === 0 || wav2vec2.length === 0) return null;
@@ -270,7 +284,7 @@ export class FramePipeline {
       // as the Python evaluation does; the front-end reports a padded window's end clamped to the
       // stream end, which would pair the last Wav2Vec2 window with the wrong YAMNet window.
       const end = model === 'yamnet' ? w.start + this.deps.timing.yamnetWindow : w.end;
-      this.log[model].push({ end, probs: results[i].probs });
+      if (this.keepLog) this.log[model].push({ end, probs: results[i].probs });
     });
   }
 
@@ -368,6 +382,7 @@ export function checkClip(samples: Float32Array, sampleRate: number, maxSeconds 
 /** Runs a whole clip through a fresh pipeline. Feeds in 1 s chunks so memory stays flat. */
 export async function classifyClip(pipeline: FramePipeline, samples: Float32Array, sampleRate: number, onProgress?: (fraction: number) => void): Promise<ClipResult & { warnings: string[] }> {
   checkClip(samples, sampleRate);
+  pipeline.keepModelWindows();
   const windows: WindowResult[] = [];
   const events: DetectionEvent[] = [];
   const warnings: string[] = [];
@@ -385,5 +400,5 @@ export async function classifyClip(pipeline: FramePipeline, samples: Float32Arra
     onProgress?.(Math.min(1, (i + chunk) / samples.length));
   }
   collect(await pipeline.finish());
-  return { duration: samples.length / sampleRate, windows, events, file: summarize(windows, pipeline.filePairs(), pipeline.clipTopWindows), warnings };
+  return { duration: samples.length / sampleRate, windows, events, file: summarize(windows, pipeline.filePairs(), pipeline.clipTopWindows, pipeline.modelWindows()), warnings };
 }

@@ -146,8 +146,11 @@ describe('npx cryscope (CLI)', () => {
   // report on the whole test split: same windows, same fusion, same per-file rule → the same prediction
   // for every file. One principled exception: both models are int8 with activation scales computed per
   // run, so a float32 (C++) vs float64 (numpy) log-mel difference of ~1e-6 can move a quantisation
-  // bucket and a probability by ~0.005. A file may therefore differ only if the report itself calls it
-  // a near-tie (top-two margin < 0.01); anything else is a real disagreement and fails.
+  // bucket and a probability by ~0.005 — or, rarely, one window's by ~0.03 (measured 2026-12-06: the first
+  // window of freesound dsfeffects__scream__0, scream 0.487 here vs 0.517 in numpy). A clip's verdict is the
+  // mean of its 3 most alarming windows (clip-summary.ts), so such a jump moves it by ~0.01 (it used to be
+  // divided by all of the clip's windows). A file may therefore differ only if the report itself calls it a
+  // near-tie (top-two margin < 0.02); anything else is a real disagreement and fails.
   it('eval on the whole test split reproduces the model report file by file', async () => {
     const manifest = join(ROOT, 'build/web/test-split.csv'); // written by scripts/web-setup.sh
     const metrics = JSON.parse(readFileSync(join(ROOT, 'models/build/report/metrics.json'), 'utf8')).test;
@@ -172,7 +175,7 @@ describe('npx cryscope (CLI)', () => {
         const arg = (v: number[]) => v.indexOf(Math.max(...v));
         if (arg(node) === arg(py!)) continue;
         const sorted = [...py!].sort((a, b) => b - a);
-        expect(sorted[0] - sorted[1], `${model} ${rel}: node ${labels[arg(node)]} ${node.map((x) => x.toFixed(4))} vs report ${labels[arg(py!)]} ${py!.map((x) => x.toFixed(4))}`).toBeLessThan(0.01);
+        expect(sorted[0] - sorted[1], `${model} ${rel}: node ${labels[arg(node)]} ${node.map((x) => x.toFixed(4))} vs report ${labels[arg(py!)]} ${py!.map((x) => x.toFixed(4))}`).toBeLessThan(0.02);
         nearTies++;
       }
       if (nearTies === 0) {

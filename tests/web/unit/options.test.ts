@@ -75,7 +75,7 @@ describe('manifest', () => {
     expect(detectionSettings(m, resolveOptions())).toEqual({
       yamnetWindowSeconds: 0.975, yamnetHopSeconds: 0.5, wav2vec2WindowSeconds: 1, wav2vec2HopSeconds: 0.5,
       fusion: { default: 'logistic' }, fusionMethod: 'logistic', thresholds: manifest.thresholds, smoothing: manifest.smoothing,
-      minDurationSeconds: 0, cooldownSeconds: 2,
+      minDurationSeconds: 0, cooldownSeconds: 2, clipTopWindows: 3,
     });
     // A user window longer than the manifest's hop, a user hop longer than the manifest's window: checked combined.
     expect(() => detectionSettings({ ...m, models: { ...m.models, wav2vec2: entry('w', 16000 * 1) } }, resolveOptions({ wav2vec2HopSeconds: 1.5 }))).toThrow(/must not exceed wav2vec2WindowSeconds \(1\) \(options and model manifest combined\)/);

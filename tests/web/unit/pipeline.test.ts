@@ -192,6 +192,18 @@ describe('classifyClip / summarize', () => {
     expect(() => new FramePipeline({ frontEnd: new FakeFrontEnd(), decider: new FakeDecider(), models: { yamnet: async () => [] }, timing, clipTopWindows: 0 })).toThrow(/clipTopWindows/);
   });
 
+  it('keeps every model window for a clip (its summary uses all of them) but none in a live stream', async () => {
+    const live = make();
+    await feed(live.p, signal([[30, 0]]));
+    expect(live.p.modelWindows()).toEqual({ yamnet: [], wav2vec2: [] }); // a night of listening must not grow
+    const clip = make();
+    const r = await classifyClip(clip.p, signal([[3, 0]]), 16000);
+    const all = clip.p.modelWindows();
+    expect(all.yamnet.length).toBe(clip.calls.yamnet);
+    expect(all.wav2vec2.length).toBe(clip.calls.wav2vec2);
+    expect(r.file.models.yamnet).toEqual(topAlarmMean(all.yamnet, 3));
+  });
+
   it('fuses each Wav2Vec2 window once with the YAMNet window whose nominal end is nearest (the Python evaluation rule)', async () => {
     const frontEnd = new FakeFrontEnd({ yWin: 15600, yHop: 8000, wWin: 32000, wHop: 8000, yamnet: true, wav2vec2: true });
     const pairs: [number, number][] = [];
