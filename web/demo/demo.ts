@@ -149,12 +149,28 @@ function render() {
 requestAnimationFrame(render);
 
 // --- settings -------------------------------------------------------------------------------
+/** Shows the thresholds in use (the model's unless the user set them) in the empty settings fields. */
+function fillThresholds(d: CryDetector) {
+  for (const label of ['cry', 'scream'] as const) {
+    for (const level of ['on', 'off'] as const) {
+      const input = ui.settings.elements.namedItem(`${label}${level === 'on' ? 'On' : 'Off'}`) as HTMLInputElement | null;
+      if (input && input.value === '') input.value = String(d.info.settings.thresholds[label][level]);
+    }
+  }
+}
+
 function currentOptions(): CryDetectorOptions {
   const f = new FormData(ui.settings);
   const num = (k: string) => Number(f.get(k));
-  const o: CryDetectorOptions = {
-    thresholds: { cry: { on: num('cryOn'), off: num('cryOff') }, scream: { on: num('screamOn'), off: num('screamOff') } },
-  };
+  const set = (k: string) => String(f.get(k) ?? '').trim() !== '';
+  // Thresholds are the model's (manifest) unless the user typed both levels of a label: the fields start
+  // empty and are filled with the model's values once the detector is ready (fillThresholds).
+  const o: CryDetectorOptions = {};
+  const thresholds: NonNullable<CryDetectorOptions['thresholds']> = {};
+  for (const label of ['cry', 'scream'] as const) {
+    if (set(`${label}On`) && set(`${label}Off`)) thresholds[label] = { on: num(`${label}On`), off: num(`${label}Off`) };
+  }
+  if (thresholds.cry || thresholds.scream) o.thresholds = thresholds;
   const fusion = String(f.get('fusion') ?? '');
   if (fusion) o.fusionMethod = fusion as CryDetectorOptions['fusionMethod'];
   if (f.get('backend') && backend) Object.assign(o, backend);
@@ -194,6 +210,7 @@ async function getDetector(): Promise<CryDetector> {
       ui.backendStatus.textContent = `Backend: ${text}`;
       ui.backendStatus.dataset.state = s.state;
     });
+    fillThresholds(d);
     ui.about.textContent = `Models ${d.info.models.join(' + ')} (v${d.info.manifestVersion}), fusion ${d.info.fusionMethod}, core ${d.info.versions.core}, ${d.info.threads} ORT thread(s) in ${d.info.modelWorkers} model worker(s), loaded in ${(d.info.loadMs / 1000).toFixed(1)} s.`;
     ui.about.dataset.models = d.info.models.join(',');
     ui.about.dataset.modelWorkers = String(d.info.modelWorkers);
