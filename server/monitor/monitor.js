@@ -70,6 +70,12 @@ function addEvent(e) {
   const li = document.createElement('li');
   li.dataset.id = String(e.id);
   li.dataset.type = e.type;
+  // What the alert is about, readable from the DOM (tests and the alert-latency benchmark match it
+  // to the nursery page's event): device, session, label and session-relative start in seconds.
+  li.dataset.device = e.deviceId;
+  li.dataset.session = e.sessionId;
+  li.dataset.label = e.label;
+  li.dataset.start = String(e.start);
   const when = new Date(e.at).toLocaleTimeString();
   const text = document.createElement('span');
   text.textContent = e.type === 'onset'
