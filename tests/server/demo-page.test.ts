@@ -17,6 +17,7 @@ const haveModels = existsSync(join(DEMO, 'models', 'manifest.json'));
 const SHARED = process.env.CRYSCOPE_SHARED || join(REPO_ROOT, '..', 'shared');
 const CRY = join(SHARED, 'data', 'cry', 'belly_pain', 'donateacry__549a46d8-9c84-430e-ade8-97eae2bef787-1430130772174-1.7-m-48-bp__0.flac');
 
+const VIEWER = 'viewer-demo-household-0123456789';
 let stack: Stack;
 let browser: Browser;
 
@@ -61,7 +62,7 @@ const opened: Browser[] = [];
 
 describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)', () => {
   beforeAll(async () => {
-    stack = await new Stack({ db: 'pglite', env: { CRYSCOPE_STATIC_DIR: DEMO, CRYSCOPE_DEMO_DEVICE: 'device-b' } }).start();
+    stack = await new Stack({ db: 'pglite', env: { CRYSCOPE_STATIC_DIR: DEMO, CRYSCOPE_DEMO_DEVICE: 'device-b', CRYSCOPE_VIEWER_KEYS: `device-b=${VIEWER}` } }).start();
   });
   afterAll(async () => {
     await browser?.close().catch(() => {});
@@ -108,15 +109,35 @@ describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)',
 
   // Issue #14: a nursery tab closed right after the cry appeared left no trace of it (results
   // went out every 5 s and nothing was sent on pagehide). Events now leave at once, and on
-  // pagehide everything pending goes out with fetch keepalive.
-  it.skipIf(!haveModels || !existsSync(CRY))('a tab closed 1 s after the cry event appeared still leaves that cry in storage', async () => {
-    const page = await listeningPage('cry-close.wav', ['pad', '1', '0', 'repeat', '2']);
+  // pagehide everything pending goes out with fetch keepalive. The caregiver page (/monitor/ with
+  // the viewer key, in a second browser context, connected before the nursery starts) must alert it.
+  it.skipIf(!haveModels || !existsSync(CRY))('a tab closed 1 s after the cry event appeared still leaves that cry in storage and alerted on the caregiver page', async () => {
+    let caregiver: Page | undefined;
+    const page = await listeningPage('cry-close.wav', ['pad', '1', '0', 'repeat', '2'], async (nursery) => {
+      await nursery.addInitScript(() => {
+        const w = window as unknown as { cryRowAt: number };
+        new MutationObserver(() => { if (!w.cryRowAt && document.querySelector('[data-testid=event][data-label=cry]')) w.cryRowAt = Date.now(); })
+          .observe(document, { childList: true, subtree: true });
+      });
+      const context = await nursery.context().browser()!.newContext();
+      await context.addInitScript(() => {
+        const w = window as unknown as { alertsAt: Record<string, number> };
+        w.alertsAt = {};
+        new MutationObserver((ms) => {
+          for (const m of ms) for (const n of m.addedNodes) if (n instanceof HTMLElement && n.matches('#events li[data-type=onset]')) w.alertsAt[n.dataset.id!] = Date.now();
+        }).observe(document, { childList: true, subtree: true });
+      });
+      caregiver = await context.newPage();
+      await caregiver.goto(`${stack.api.url}/monitor/#key=${VIEWER}`);
+      await caregiver.waitForSelector('[data-testid=conn][data-state=live]', { timeout: 20_000 });
+    });
     const row = page.locator('[data-testid=event][data-label=cry]').first();
     await row.waitFor({ timeout: 60_000 });
     const shownAt = Date.now();
     const start = Number(await row.getAttribute('data-start'));
     const sessionId = await page.evaluate(() => (window as unknown as { cryscope: { detector: { sessionId: string } } }).cryscope.detector.sessionId);
     expect(sessionId).toMatch(/^[0-9a-f-]{36}$/);
+    const rowAt = await page.evaluate(() => (window as unknown as { cryRowAt: number }).cryRowAt);
     await new Promise((r) => setTimeout(r, Math.max(0, 1000 - (Date.now() - shownAt))));
     await page.close(); // the tab is closed (pagehide runs; no beforeunload prompt)
     const closedAfterMs = Date.now() - shownAt;
@@ -128,6 +149,16 @@ describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)',
     console.log(`tab closed ${closedAfterMs} ms after the cry row appeared (start ${start} s); stored events: ${JSON.stringify(events.map((e: { type: string; label: string; start: number }) => `${e.type}:${e.label}@${e.start.toFixed(2)}`))}`);
     expect(closedAfterMs).toBeLessThan(2500); // well inside the 5 s batch interval
     expect(Math.abs(onset.start - start)).toBeLessThan(0.01);
+    // The caregiver page shows it as an alert (with its Acknowledge button): same session, label and start.
+    const alert = caregiver!.locator(`#events li.alert[data-type=onset][data-label=cry][data-session="${sessionId}"]`).first();
+    await alert.waitFor({ timeout: 30_000 });
+    expect(Math.abs(Number(await alert.getAttribute('data-start')) - start)).toBeLessThan(0.01);
+    expect(await alert.getAttribute('data-device')).toBe('device-b');
+    expect(await alert.getAttribute('data-acked')).toBe('false');
+    expect(await alert.getByTestId('ack').isVisible()).toBe(true);
+    expect(await alert.textContent()).toMatch(/cry started on device-b/);
+    const alertedAt = await caregiver!.evaluate((id) => (window as unknown as { alertsAt: Record<string, number> }).alertsAt[id], (await alert.getAttribute('data-id'))!);
+    console.log(`caregiver alert shown ${alertedAt - rowAt} ms after the nursery's cry row (not a timed assertion; see server/bench/alert-latency.mjs)`);
   });
 
   it.skipIf(!haveModels || !existsSync(CRY))('a cry detected while the backend is unreachable is stored from the outbox on the next visit', async () => {
