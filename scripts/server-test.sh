@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # server area tests: Vitest integration suites (real Temporal dev server, real PostgreSQL
 # started in a temp dir, embedded PGlite, real server processes), then a short load benchmark
-# that prints batches/s and p50/p99 latency (printed, not gated).
-# Env: CRYSCOPE_BENCH_SECONDS (default 10 per run; 0 skips the benchmark).
+# that prints batches/s and p50/p99 latency, and a short end-to-end alert-latency benchmark
+# (server/bench/alert-latency.mjs; printed, not gated).
+# Env: CRYSCOPE_BENCH_SECONDS (default 10 per run; 0 skips the benchmarks),
+#      CRYSCOPE_ALERT_BENCH_CRIES (default 5).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -23,4 +25,9 @@ if [ "$BENCH_SECONDS" != "0" ]; then
   node server/bench/load.mjs --duration "$BENCH_SECONDS" --connections 32 --local
   log "server: latency at a fixed 100 batches/s (local storage activity)"
   node server/bench/load.mjs --duration "$BENCH_SECONDS" --connections 32 --local --rate 100
+  # Needs web/dist/demo with its models (the web area builds them); ~2 min with 5 cries.
+  if [ -f web/dist/demo/models/manifest.json ]; then
+    log "server: end-to-end alert latency (${CRYSCOPE_ALERT_BENCH_CRIES:-5} cries: fake microphone → nursery page → Temporal → PGlite → caregiver page)"
+    node server/bench/alert-latency.mjs --cries "${CRYSCOPE_ALERT_BENCH_CRIES:-5}"
+  fi
 fi
