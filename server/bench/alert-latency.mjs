@@ -5,11 +5,10 @@
  * Temporal → PGlite → SSE → the caregiver page /monitor/ in a second browser context. Prints figures;
  * does not gate (exit 1 only when the benchmark itself fails).
  *
- *   node server/bench/alert-latency.mjs [--cries 12] [--manifest-thresholds] [--json OUT]
+ *   node server/bench/alert-latency.mjs [--cries 12] [--json OUT]
  * Goals (issue #14): median ≤ 1.5 s, p95 ≤ 2.5 s.
- * Thresholds: the nursery page's own (its settings form; on 2026-12-06 cry 0.6/0.4, scream 0.6/0.4),
- * or with --manifest-thresholds the models' shipped ones (models/build manifest.json), typed into that
- * form before listening starts. The thresholds in effect are printed.
+ * Thresholds: the models' shipped ones (the page uses the manifest's unless a user types others into its
+ * settings form; before 2026-12-06 the form always sent 0.6/0.4). The settings in effect are printed.
  *
  * Audio: one WAV, built at run time into a temp dir (never committed) from held-out test-split clips
  * (models/splits/split.csv): the first N cry clips by file name, each spliced from its acoustic onset
@@ -49,7 +48,6 @@ const demoDir = join(root, 'web/dist/demo');
 const { values: o } = parseArgs({
   options: {
     cries: { type: 'string', default: '12' },
-    'manifest-thresholds': { type: 'boolean', default: false },
     json: { type: 'string', default: join(root, 'test-results/bench/alert-latency.json') },
   },
 });
@@ -205,12 +203,6 @@ try {
   nursery.on('pageerror', (e) => console.log(`[alert:nursery pageerror] ${e.message}`));
   await nursery.goto(server.url);
   await nursery.waitForFunction(() => /Backend: available/.test(document.getElementById('backend-status')?.textContent ?? ''), null, { timeout: 30_000 });
-  if (o['manifest-thresholds']) {
-    const { thresholds: t } = JSON.parse(readFileSync(join(demoDir, 'models/manifest.json'), 'utf8'));
-    // The form sits in a closed <details>: set the values as the page will read them (FormData).
-    await nursery.evaluate((v) => { for (const [name, x] of Object.entries(v)) /** @type {HTMLInputElement} */ (document.querySelector(`[name=${name}]`)).value = String(x); },
-      { cryOn: t.cry.on, cryOff: t.cry.off, screamOn: t.scream.on, screamOff: t.scream.off });
-  }
   await nursery.getByTestId('start').click();
   await nursery.waitForSelector('[data-testid=status][data-state=listening], [data-testid=error]:not([hidden])', { timeout: 90_000 });
   if (await nursery.getByTestId('error').isVisible()) throw new Error(`nursery page did not start: ${await nursery.getByTestId('error').textContent()}`);
@@ -219,8 +211,8 @@ try {
   const t0 = gum[0].called; // file time 0 is after this (and before gum[0].resolved)
   const startedAfter = await nursery.evaluate(() => Date.now() - performance.now() + /** @type {any} */ (window).cryscope.detector.startedAt);
   const sessionId = await nursery.evaluate(() => /** @type {any} */ (window).cryscope.detector.sessionId);
-  const thresholds = await nursery.evaluate(() => /** @type {any} */ (window).cryscope.detector.options.thresholds);
-  console.log(`[alert] nursery page thresholds in effect (${o['manifest-thresholds'] ? "the models' manifest, typed into the page's form" : "the page's own settings"}): ${JSON.stringify(thresholds)}`);
+  const settings = await nursery.evaluate(() => { const s = /** @type {any} */ (window).cryscope.detector.info.settings; return { thresholds: s.thresholds, smoothing: s.smoothing }; });
+  console.log(`[alert] nursery page settings in effect (the models' manifest): ${JSON.stringify(settings)}`);
   console.log(`[alert] getUserMedia answered ${gum[0].resolved - t0} ms after the call; the detector's capture ran ${f(startedAfter - t0, 0)} ms after the call`);
 
   // Listen through the whole file (Chromium would loop it), then let the last alert arrive.
@@ -268,7 +260,7 @@ try {
     alertLatencyS: { median: median(lat), p95: p95(lat), max: sorted(lat).at(-1) ?? NaN },
     detectionS: { median: median(dt), p95: p95(dt) }, deliveryS: { median: median(dl), p95: p95(dl) },
     otherOnsetRows: unmatched.map((r) => ({ label: r.label, start: r.start })), storedOnsets, caregiverAlerts: alerts.length,
-    thresholds, getUserMediaMs: gum[0].resolved - t0, probeOffsetsMs: offsets, loadavg: loadavg(),
+    settings, getUserMediaMs: gum[0].resolved - t0, probeOffsetsMs: offsets, loadavg: loadavg(),
   };
   console.log(`[alert] alert latency (cry onset played → alert on the caregiver page), ${ok.length} of ${N} cries: median ${f(summary.alertLatencyS.median)} s, p95 ${f(summary.alertLatencyS.p95)} s (nearest rank), max ${f(summary.alertLatencyS.max)} s; missed ${summary.missed} (goals: median ≤ 1.5 s, p95 ≤ 2.5 s)`);
   console.log(`[alert]   detection (onset played → event row on the nursery page), ${det.length} of ${N}: median ${f(summary.detectionS.median)} s, p95 ${f(summary.detectionS.p95)} s`);
