@@ -1,7 +1,10 @@
 // Strict, path-aware readers over nlohmann::json for the core's configuration documents
 // (Fusion JSON, Decider options). Why a helper: every config error must name the offending path and
 // value ("fusion.logistic.coef[1][4]: expected a finite number, got \"x\""), and nlohmann's own
-// exceptions do not. Header-only; used by fusion.cpp and decider.cpp, not part of the public API.
+// exceptions do not. Header-only; used by fusion.cpp, decider.cpp and the WASM bindings
+// (wasm/src/bind_stream.cpp, a separate target), which is why it sits with the core's public headers in
+// include/cryscope/. It is a helper for the core's own parsers and bindings, not an API for other users
+// of the core, and it needs nlohmann/json on the include path (natively /usr/include; wasm/CMakeLists.txt stages it for emcc).
 #pragma once
 
 #include <cmath>
