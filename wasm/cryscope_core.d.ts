@@ -1,9 +1,9 @@
-// Types for wasm/dist/cryscope_core.mjs (the Embind build of core/). Shared contract:
-// "WASM core JS API" in the developers' brief. Every method throws a JS `Error` with a message on
+// Types for wasm/dist/cryscope_core.mjs (the Embind build of core/): this file is the definition of
+// the core's JS API, which the npm package imports (web/src/core.ts). Every method throws a JS `Error` with a message on
 // bad input (NaN/Inf samples, unsupported rates, bad options, malformed fusion JSON); a call that
 // throws changes no state. Objects created with `new` live on the WASM heap: call `.delete()`.
 
-/** Labels in contract order; index 0,1,2 of every probability vector. */
+/** Labels in their fixed order (the same in core/, models/ and web/src/labels.ts); index 0,1,2 of every probability vector. */
 export type Label = 'cry' | 'scream' | 'normal';
 export type EventLabel = 'cry' | 'scream';
 export type ModelName = 'yamnet' | 'wav2vec2';
@@ -96,7 +96,7 @@ export declare class StreamFrontEnd {
   delete(): void;
 }
 
-/** Fusion JSON produced by models/ (shared contract "Fusion JSON"). */
+/** Fusion JSON produced by models/ (`fusion` in manifest.json; checked by models/cryscope_models/fusion.py validate_config and by the core's parser, core/include/cryscope/fusion.hpp). */
 export interface FusionConfig {
   labels?: Label[];
   default?: FusionMethod;

@@ -195,7 +195,7 @@ FusionResult Fusion::fuse(const std::optional<Probs>& yamnet, const std::optiona
   r.has_wav2vec2 = w.has_value();
   r.degraded = !(y && w);
   if (r.degraded) {
-    r.probs = y ? *y : *w;  // contract: every method falls back to the present model
+    r.probs = y ? *y : *w;  // by design (fusion.hpp): every method falls back to the present model
     return r;
   }
 

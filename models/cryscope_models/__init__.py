@@ -2,8 +2,8 @@
 LABELS = ("cry", "scream", "normal")
 SAMPLE_RATE = 16000
 YAMNET_WINDOW = 15600   # samples, exactly one [96,64] patch
-WAV2VEC2_WINDOW = 16000  # samples (1.0 s), contract default: the window the model is trained, evaluated
+WAV2VEC2_WINDOW = 16000  # samples (1.0 s), shipped default: the window the model is trained, evaluated
                          # and deployed with (1 s responds to an onset sooner than 2 s and costs half per
                          # window; validation macro-F1 was no lower, see models/EXPERIMENTS.md)
 TRAIN_CROP = 32000       # samples (2.0 s): augmented training crops (3 YAMNet windows; Wav2Vec2 sub-crops)
-HOP = 8000               # samples (0.5 s), contract default for both models
+HOP = 8000               # samples (0.5 s), shipped default for both models

@@ -110,7 +110,7 @@ def fit(py_win, pw_win, y_win, owner, y_file, groups=None) -> tuple[dict, dict]:
         w = gm if method == "geometric_mean" else wm
         results[method] = {"macro_f1": f1_of(method, dict(cfg, weights=[w, 1 - w])), "weights": [w, 1 - w],
                            "cv_macro_f1": cv[method]}
-    # one weights pair is shared by both weight-using methods in the contract: the better one's (by CV)
+    # one weights pair is shared by both weight-using methods in the fusion JSON: the better one's (by CV)
     shared = wm if cv["weighted_mean"] >= cv["geometric_mean"] else gm
     cfg["weights"] = [float(shared), float(1 - shared)]
     for method in ("weighted_mean", "geometric_mean"):
@@ -122,7 +122,7 @@ def fit(py_win, pw_win, y_win, owner, y_file, groups=None) -> tuple[dict, dict]:
 
 
 def validate_config(cfg: dict) -> None:
-    """Schema check of the fusion JSON contract (raises ValueError)."""
+    """Schema check of the fusion JSON, the format core/include/cryscope/fusion.hpp parses (raises ValueError)."""
     if cfg.get("labels") != list(LABELS):
         raise ValueError("labels must be cry, scream, normal")
     if cfg.get("default") not in METHODS:

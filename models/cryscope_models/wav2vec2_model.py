@@ -81,7 +81,7 @@ class Distiller(nn.Module):
 
 
 class ExportWrapper(nn.Module):
-    """input_values [N,T] -> (logits [N,3], probs [N,3]); the ONNX contract."""
+    """input_values [N,T] -> (logits [N,3], probs [N,3]); the ONNX model's inputs and outputs."""
     def __init__(self, model):
         super().__init__()
         self.model = model

@@ -5,7 +5,7 @@ from . import HOP, YAMNET_WINDOW
 from .features import log_mel, yamnet_windows
 from .ort_util import run_batched
 
-CROP_STARTS = (0, HOP, 2 * HOP)  # three 15600-sample windows inside a 2 s crop, at the contract hop
+CROP_STARTS = (0, HOP, 2 * HOP)  # three 15600-sample windows inside a 2 s crop, at the default hop (HOP)
 
 
 def crop_patches(crops: np.ndarray) -> np.ndarray:

@@ -86,7 +86,7 @@ def build(weights, head: dict | None = None) -> onnx.ModelProto:
     """weights: mapping (npz). head: {'layers': [(W [in,out], b [out]), ...], 'kind': 'free' (default)
     or 'anchored'} with ReLU between layers; free: applied to concat(embeddings, scores); anchored:
     to concat(embeddings, clipped AudioSet logits), plus the zero-shot prior; softmax at the end.
-    A head must be given (the product contract needs probs)."""
+    A head must be given (the package reads the `probs` output)."""
     if head is None:
         raise ValueError("a 3-class head is required to build yamnet.onnx")
     g = _G()

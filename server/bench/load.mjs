@@ -6,7 +6,7 @@
  * stored and checks each is stored exactly once. Prints figures; does not gate.
  *
  *   node server/bench/load.mjs [--duration 20] [--connections 16] [--windows 20] [--db pg|pglite] [--workers 1] [--local] [--rate 0]
- * Goal (brief): >= 300 batches/s with p99 <= 100 ms on 2 cores.
+ * Goal (issue #6): >= 300 batches/s with p99 <= 100 ms on 2 cores.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';

@@ -99,7 +99,7 @@ TEST(Fusion, LogisticMatchesHandComputedSoftmax) {
   const auto r = f.fuse(y, w);
   double z[3];
   z[0] = std::log(0.6) + std::log(0.5) + 0.5;
-  z[1] = std::log(0.3) + std::log(1e-6) - 0.5;  // p=0 floored at 1e-6 (contract)
+  z[1] = std::log(0.3) + std::log(1e-6) - 0.5;  // p=0 floored at 1e-6 (kLogFloor)
   z[2] = std::log(0.1) + std::log(0.5);
   const double den = std::exp(z[0]) + std::exp(z[1]) + std::exp(z[2]);
   for (std::size_t c = 0; c < 3; ++c) EXPECT_NEAR(r.probs[c], std::exp(z[c]) / den, 1e-12);

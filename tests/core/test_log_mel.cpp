@@ -31,7 +31,7 @@ TEST(LogMel, PadWaveformLikeYamnet) {
   EXPECT_EQ(LogMel::padded_length(8000), 15600u);
   EXPECT_EQ(LogMel::padded_length(15600), 15600u);
   EXPECT_EQ(LogMel::padded_length(15601), 15600u + 7680u);
-  EXPECT_EQ(LogMel::padded_length(16000), 23280u);  // WEIGHTS.md: 1 s → 23280 samples, 144 frames
+  EXPECT_EQ(LogMel::padded_length(16000), 23280u);  // ../shared/weights/yamnet/WEIGHTS.md: 1 s → 23280 samples, 144 frames
   EXPECT_EQ(LogMel::padded_length(23280), 23280u);
   EXPECT_EQ(LogMel::padded_length(23281), 30960u);
   EXPECT_EQ(LogMel::frame_count(23280), 144u);
@@ -107,7 +107,7 @@ TEST(LogMel, OneSecondGivesTwoPatches) {
   // Patch 1 starts 48 frames into the log-mel.
   const auto lmel = lm.clip_log_mel(x.data(), x.size());
   for (int i = 0; i < y::kPatchSize; ++i) ASSERT_EQ(p[y::kPatchSize + i], lmel[48 * 64 + i]);
-  // A 1 kHz tone peaks in the mel bands around 1 kHz (bands 18–20, WEIGHTS.md).
+  // A 1 kHz tone peaks in the mel bands around 1 kHz (bands 18–20, ../shared/weights/yamnet/WEIGHTS.md).
   int best = 0;
   for (int b = 0; b < 64; ++b) if (lmel[10 * 64 + b] > lmel[10 * 64 + best]) best = b;
   EXPECT_GE(best, 18);

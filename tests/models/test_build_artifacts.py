@@ -1,4 +1,4 @@
-"""The real build in models/build (made by scripts/models-setup.sh) honours the shared contracts."""
+"""The real build in models/build (made by scripts/models-setup.sh) honours what the core and the package read (ONNX inputs/outputs, manifest, fusion JSON)."""
 import csv
 import hashlib
 import json

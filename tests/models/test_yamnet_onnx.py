@@ -52,7 +52,7 @@ def test_onnx_agrees_with_tflite_top_classes(graph, sample_waves):
         o = sess.run(["scores"], {"patches": features.clip_patches(w).astype(np.float32)})[0]
         assert t.shape == o.shape
         assert t.mean(0).argmax() == o.mean(0).argmax(), label
-        # WEIGHTS.md: the DRQ hybrid kernels move single scores by up to ~0.8; the mean stays small
+        # ../shared/weights/yamnet/WEIGHTS.md: the DRQ hybrid kernels move single scores by up to ~0.8; the mean stays small
         assert np.abs(t - o).mean() < 0.01
 
 
@@ -96,7 +96,7 @@ def test_int8_graph_quantises_only_the_pointwise_layers(graph, weights, sample_w
     pats = np.concatenate([features.yamnet_windows(w)[:3] for w in sample_waves.values()])
     a = s32.run(["scores", "probs"], {"patches": pats})
     b = [np.concatenate(x) for x in zip(*(s8.run(["scores", "probs"], {"patches": pats[i:i + 1]}) for i in range(len(pats))))]
-    # int8 moves scores a little (WEIGHTS.md: the tflite hybrid model moves them by up to ~0.8) and keeps
+    # int8 moves scores a little (../shared/weights/yamnet/WEIGHTS.md: the tflite hybrid model moves them by up to ~0.8) and keeps
     # the top AudioSet class of every clip
     assert np.abs(a[0] - b[0]).max() < 0.3 and np.abs(a[0] - b[0]).mean() < 0.01
     assert np.abs(a[1] - b[1]).max() < 0.1

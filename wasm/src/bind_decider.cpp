@@ -1,4 +1,4 @@
-// JS binding of cryscope::Decider (contract "WASM core JS API"):
+// JS binding of cryscope::Decider (JS API typed in wasm/cryscope_core.d.ts):
 //   new Decider(options) · update({time, yamnet, wav2vec2}) · flush(time) · reset() · delete()
 // Options are validated by the core's parser (JSON.stringify → parse_decider_options), so JS and
 // native share one definition of defaults and error messages.

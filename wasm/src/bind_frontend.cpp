@@ -1,4 +1,4 @@
-// JS bindings of the DSP front-end (contract "WASM core JS API"): Resampler, logMel,
+// JS bindings of the DSP front-end (JS API typed in wasm/cryscope_core.d.ts): Resampler, logMel,
 // logMelPatches. Whole-clip functions copy in with one TypedArray.set and out with one slice.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>

@@ -1,4 +1,4 @@
-// JS bindings of the streaming front-end (contract "WASM core JS API"): StreamFrontEnd and
+// JS bindings of the streaming front-end (JS API typed in wasm/cryscope_core.d.ts): StreamFrontEnd and
 // normalizeWav2Vec2. The public push/pop/inputBuffer/pushInput live in fast_paths.js.
 #include <emscripten/bind.h>
 #include <emscripten/val.h>

@@ -1,6 +1,6 @@
 // The label and model names, declared once for the package, the protocol (cryscope/protocol) and,
 // through it, the server; core.ts checks at compile time that they are the WASM core's.
-/** The three classes, always in this order (index 0, 1, 2) — shared contract with models/ and core/. */
+/** The three classes, always in this order (index 0, 1, 2) — the same in models/ (LABELS) and core/ (fusion.hpp kLabels). */
 export const LABELS = ['cry', 'scream', 'normal'] as const;
 export type Label = (typeof LABELS)[number];
 /** Labels that produce onset/offset events (normal never does). */

@@ -26,7 +26,7 @@ struct DeciderConfig {
   void validate() const;
 };
 
-/// Parses the JS Decider options object (serialised as JSON; see the "WASM core JS API" contract):
+/// Parses the JS Decider options object (serialised as JSON; typed as DeciderOptions in wasm/cryscope_core.d.ts):
 ///   { fusion?: <Fusion JSON object> | <Fusion JSON string>, method?: string,
 ///     smoothing?: { method: 'ema'|'median'|'none', alpha?: number, size?: odd integer },
 ///     thresholds?: { cry?: {on?, off?}, scream?: {on?, off?} },

@@ -11,7 +11,7 @@
 //                   argmax is c. Properties: sums to 1; if both models agree on c, c wins (≥ 0.5);
 //                   on a 1–1 tie the two voted classes get ¼ + ½·mean each, so the tie is broken by the
 //                   mean probability and the un-voted class can never win (it gets ≤ ¼).
-//   logistic        multinomial logistic regression trained by models/ (Fusion JSON contract):
+//   logistic        multinomial logistic regression trained by models/ (models/cryscope_models/fusion.py):
 //                   x = [ln max(p_y,1e-6) ×3, ln max(p_w,1e-6) ×3], p = softmax(coef·x + intercept).
 // Missing model: EVERY method returns the present model's (validated) probabilities unchanged, and the
 // result says which models contributed and sets `degraded`. Neither model present → cryscope::Error.
@@ -30,7 +30,7 @@
 
 namespace cryscope {
 
-/// Number of classes and their fixed order (shared contract "Labels").
+/// Number of classes and their fixed order (the same in models/ LABELS and web/src/labels.ts).
 inline constexpr std::size_t kNumClasses = 3;
 inline constexpr std::array<const char*, kNumClasses> kLabels = {"cry", "scream", "normal"};
 
@@ -39,7 +39,7 @@ using Probs = std::array<double, kNumClasses>;
 
 /// Allowed |sum − 1| for an input probability vector before it is rejected (else renormalised).
 inline constexpr double kProbSumTolerance = 0.01;
-/// Floor applied before taking logs (geometric mean, logistic features), as in the Fusion JSON contract.
+/// Floor applied before taking logs (geometric mean, logistic features), as models/cryscope_models/fusion.py applies it.
 inline constexpr double kLogFloor = 1e-6;
 
 enum class FusionMethod { kMean, kWeightedMean, kGeometricMean, kVote, kLogistic };
@@ -55,7 +55,7 @@ struct LogisticModel {
   std::array<double, kNumClasses> intercept{};
 };
 
-/// Parsed Fusion JSON (shared contract). All fields validated on construction by the parser.
+/// Parsed Fusion JSON (written by models/cryscope_models/fusion.py into manifest.json). All fields validated on construction by the parser.
 struct FusionConfig {
   FusionMethod default_method = FusionMethod::kMean;  ///< "default"; default: mean
   /// "weights" [yamnet, wav2vec2] for weighted_mean/geometric_mean; each ≥ 0, finite, sum > 0.
