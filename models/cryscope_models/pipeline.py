@@ -4,8 +4,10 @@ import os
 import platform
 import shutil
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,7 +15,7 @@ from . import HOP, LABELS, SAMPLE_RATE, TRAIN_CROP, WAV2VEC2_WINDOW, YAMNET_WIND
 from .augment import band_limit, mix_at_snr
 from .cache import hash_inputs, sha256_file
 from .data import CROPS_PER_CLIP, load_dataset, training_crops
-from .evaluate import (false_alarms_per_hour, fused_window_probs, model_file_probs, pair_windows, run_all,
+from .evaluate import (false_alarms_per_hour, fused_window_probs, model_file_probs, run_all,
                        run_yamnet, summaries, w2v_inputs)
 from .metrics import CLIP_TOP_WINDOWS, clip_probs, file_probs, roc_points, summarize
 from .ort_util import session
@@ -119,29 +121,93 @@ def choose_thresholds(win_probs: np.ndarray, y_win: np.ndarray, alpha: float = 0
     return out
 
 
-def run(out: Path, key: str, knobs: dict, stages) -> None:
-    import torch
-    from . import yamnet_head as yh
-    from . import yamnet_onnx, yamnet_np
-    from .wav2vec2_export import export, quantize_int8, torch_probs
-    from .wav2vec2_model import build_model, count_params, macs_per_second, make_config
-    from .wav2vec2_train import contrastive_pretrain, distill, finetune, seed_all
-    from .wav2vec2_train import evaluate as evaluate_w2v
-    from .w2v_weights import load_committed, retrain_requested, save as save_w2v
-    from .yamnet_features import crop_patches
-    from .yamnet_tflite import tflite_scores
+@dataclass
+class BuildContext:
+    """What every stage shares: the output folder, the build key and knobs, the stage cache, the log, and the
+    metrics / extras the report is written from (stages add to them)."""
+    out: Path
+    key: str
+    knobs: dict
+    stages: Any
+    log: Log
+    threads: int
+    quick: bool
+    metrics: dict
+    extras: dict
 
-    log = Log()
+
+@dataclass
+class Data:
+    ds: Any                 # data.Dataset: clips, split, waves
+    weights: dict           # YAMNet weights (yamnet.npz)
+    crops: dict             # augmented 2 s training crops (x, y, clip, aug)
+    cpc: dict               # crops per clip and label
+    feat_key: str           # stage-cache key of the features (and the Wav2Vec2 training)
+    ytr: dict               # YAMNet embeddings / scores of the training crops' windows
+    clean: dict             # YAMNet embeddings / scores / owner / end of every clip's clean windows
+
+
+@dataclass
+class YamnetModel:
+    head: dict              # exported head layers (with the normal-logit offset)
+    ysess: Any              # int8 session (the deployed graph)
+    ysess32: Any            # fp32 session
+    cs_events: dict         # event_selection.choose_smoothing result
+    smoothing: dict         # the shipped smoothing
+    val_clips: list
+    test_clips: list
+    y_val: np.ndarray
+    y_test: np.ndarray
+
+
+@dataclass
+class Wav2Vec2Model:
+    fp32: Any               # ONNX sessions
+    int8: Any
+
+
+@dataclass
+class Fusion:
+    config: dict            # the shipped fusion JSON
+    thresholds: dict        # per alarm class: on / off (+ the held-out figures they were chosen with)
+    w2v_sessions: dict      # {"wav2vec2_fp32": ..., "wav2vec2_int8": ...}
+
+
+@dataclass
+class TestResults:
+    waves: list
+    outputs: Any            # evaluate.ClipOutputs of the test split
+    file_probs: dict        # per model: [clips, 3]
+
+
+def run(out: Path, key: str, knobs: dict, stages) -> None:
+    """The build, stage by stage: data -> YAMNet head (+ event settings) -> Wav2Vec2 -> fusion -> test -> report."""
+    import torch
     threads = int(os.environ.get("CRYSCOPE_THREADS", "2"))
     torch.set_num_threads(threads)
     quick = knobs.get("CRYSCOPE_QUICK") == "1"
-    variants = [v.strip() for v in (knobs.get("CRYSCOPE_W2V_VARIANTS") or "scratch").split(",") if v.strip()]
-    source = knobs.get("CRYSCOPE_W2V_SOURCE") or None
     metrics: dict = {"key": key, "quick": quick, "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
                      "machine": {"cpus": os.cpu_count(), "threads": threads, "python": platform.python_version(),
                                  "torch": torch.__version__}}
-    extras: dict = {}
+    ctx = BuildContext(out=out, key=key, knobs=knobs, stages=stages, log=Log(), threads=threads, quick=quick,
+                       metrics=metrics, extras={})
+    d = load_data(ctx)
+    check_leakage(ctx, d)
+    y = yamnet_head_stage(ctx, d)
+    verify_yamnet(ctx, d, y)
+    w = wav2vec2_stage(ctx, d, y)
+    f = validation_and_fusion(ctx, d, y, w)
+    t = test_eval(ctx, d, y, f)
+    robustness(ctx, y, f, t)
+    write_artefacts(ctx, d, y, f)
 
+
+def load_data(ctx: BuildContext) -> Data:
+    """Dataset, split checks, augmented training crops and YAMNet features of crops and clean clips (stage caches)."""
+    log, metrics = ctx.log, ctx.metrics
+    threads, quick, stages = ctx.threads, ctx.quick, ctx.stages
+    from . import yamnet_onnx
+    from .yamnet_features import crop_patches
     # ---- data, split checks -------------------------------------------------------------------
     ds = load_dataset()
     bad = check_grouping(ds.clips, ds.split)
@@ -184,7 +250,13 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
         return {k: r[k] for k in ("embeddings", "scores", "owner", "end")}
     clean = stages.get("yamnet_clean", feat_key, yam_clean)
     log.step("yamnet_features")
+    return Data(ds=ds, weights=weights, crops=crops, cpc=cpc, feat_key=feat_key, ytr=ytr, clean=clean)
 
+
+def check_leakage(ctx: BuildContext, d: Data) -> None:
+    """Near-duplicate and identical recordings across splits (reported; the split rules keep groups apart)."""
+    log, metrics = ctx.log, ctx.metrics
+    ds, clean = d.ds, d.clean
     # ---- leakage: near-duplicates across splits ------------------------------------------------
     n = len(ds.clips)
     emb_mean = file_probs(clean["embeddings"], clean["owner"], n)
@@ -195,6 +267,15 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
         f"{nd['cross_split_confirmed_by_waveform']} confirmed by waveform xcorr>0.9, "
         f"{metrics['leakage']['exact_duplicate_waveforms_across_splits']} identical")
 
+
+def yamnet_head_stage(ctx: BuildContext, d: Data) -> YamnetModel:
+    """The YAMNet head chosen on the held-out families, trained on all crops, exported fp32 + int8; the event
+    smoothing and thresholds chosen on the same held-out windows."""
+    log, metrics, extras = ctx.log, ctx.metrics, ctx.extras
+    threads, quick, out = ctx.threads, ctx.quick, ctx.out
+    ds, weights, crops, ytr, clean = d.ds, d.weights, d.crops, d.ytr, d.clean
+    from . import yamnet_head as yh
+    from . import yamnet_onnx
     # ---- YAMNet head: chosen on the cross-source folds (head_selection.py), trained on all train crops ----
     idx_of = {c.file: i for i, c in enumerate(ds.clips)}
     val_clips, test_clips = ds.of("val"), ds.of("test")
@@ -243,7 +324,18 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     # the deployed graph (the package loads the manifest's file): every "yamnet" number below is int8
     ysess = session(str(out / "yamnet.int8.onnx"), threads)
     log.step("yamnet_head")
+    return YamnetModel(head=head, ysess=ysess, ysess32=ysess32, cs_events=cs_events, smoothing=smoothing,
+                       val_clips=val_clips, test_clips=test_clips, y_val=y_val, y_test=y_test)
 
+
+def verify_yamnet(ctx: BuildContext, d: Data, y: YamnetModel) -> None:
+    """The exported YAMNet graph against the numpy reference, int8 against fp32, and against TFLite."""
+    log, metrics = ctx.log, ctx.metrics
+    ds, weights = d.ds, d.weights
+    head, ysess, ysess32, val_clips = y.head, y.ysess, y.ysess32, y.val_clips
+    from . import yamnet_head as yh
+    from . import yamnet_np
+    from .yamnet_tflite import tflite_scores
     # ---- YAMNet conversion proof ------------------------------------------------------------------
     probe = [c for c in val_clips if c.label == "cry"][:2] + [c for c in val_clips if c.label == "scream"][:2] + \
             [c for c in val_clips if c.label == "normal"][:4]
@@ -279,6 +371,21 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
         f"{metrics['yamnet_conversion']['int8_vs_fp32']}")
     log.step("yamnet_verify")
 
+
+def wav2vec2_stage(ctx: BuildContext, d: Data, y: YamnetModel) -> Wav2Vec2Model:
+    """The compact Wav2Vec2: the committed weights (or trained, a stage cache), exported fp32 + int8, parity checked."""
+    log, metrics, extras = ctx.log, ctx.metrics, ctx.extras
+    threads, quick, out, knobs, stages = ctx.threads, ctx.quick, ctx.out, ctx.knobs, ctx.stages
+    ds, crops, ytr, feat_key = d.ds, d.crops, d.ytr, d.feat_key
+    val_clips, y_val = y.val_clips, y.y_val
+    import torch
+    from .wav2vec2_export import export, quantize_int8, torch_probs
+    from .wav2vec2_model import build_model, count_params, macs_per_second, make_config
+    from .wav2vec2_train import contrastive_pretrain, distill, finetune, seed_all
+    from .wav2vec2_train import evaluate as evaluate_w2v
+    from .w2v_weights import load_committed, retrain_requested, save as save_w2v
+    variants = [v.strip() for v in (knobs.get("CRYSCOPE_W2V_VARIANTS") or "scratch").split(",") if v.strip()]
+    source = knobs.get("CRYSCOPE_W2V_SOURCE") or None
     # ---- Wav2Vec2 ---------------------------------------------------------------------------------
     tgt = {"emb_win": ytr["emb"].reshape(-1, 3, 1024), "scores_win": ytr["scores"].reshape(-1, 3, 521)}
     tgt["emb"], tgt["scores"] = tgt["emb_win"].mean(1), tgt["scores_win"].mean(1)
@@ -376,7 +483,15 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
         "int8_vs_fp32_argmax_agreement": float((p8.argmax(1) == p32.argmax(1)).mean())}
     log(f"Wav2Vec2 parity: {metrics['wav2vec2']['onnx_parity']}")
     log.step("wav2vec2_export")
+    return Wav2Vec2Model(fp32=s32, int8=s8)
 
+
+def validation_and_fusion(ctx: BuildContext, d: Data, y: YamnetModel, w: Wav2Vec2Model) -> Fusion:
+    """Both deployed models on validation: the fusion fit (reported) and the shipped fusion and thresholds."""
+    log, metrics = ctx.log, ctx.metrics
+    ds = d.ds
+    ysess, ysess32, val_clips, y_val, cs_events = y.ysess, y.ysess32, y.val_clips, y.y_val, y.cs_events
+    s32, s8 = w.fp32, w.int8
     # ---- evaluation on validation (fusion fit) and test (touched once) ----------------------------
     w2v_sess = {"wav2vec2_fp32": s32, "wav2vec2_int8": s8}
     co_val = run_all(ysess, w2v_sess, [ds.waves[c.file] for c in val_clips], y_val)
@@ -403,7 +518,15 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     log(f"fusion default {fusion_cfg['default']}; val: " +
         ", ".join(f"{k} {v['macro_f1']:.3f}" for k, v in metrics["validation"].items()))
     log.step("validation_and_fusion")
+    return Fusion(config=fusion_cfg, thresholds=thresholds, w2v_sessions=w2v_sess)
 
+
+def test_eval(ctx: BuildContext, d: Data, y: YamnetModel, f: Fusion) -> TestResults:
+    """The test split, touched once: every model's file results, per-category false alarms, false onsets per hour."""
+    log, metrics, extras = ctx.log, ctx.metrics, ctx.extras
+    ds = d.ds
+    ysess, ysess32, test_clips, y_test, smoothing = y.ysess, y.ysess32, y.test_clips, y.y_test, y.smoothing
+    fusion_cfg, thresholds, w2v_sess = f.config, f.thresholds, f.w2v_sessions
     test_waves = [ds.waves[c.file] for c in test_clips]
     co_test = run_all(ysess, w2v_sess, test_waves, y_test)
     metrics["test"] = summaries(co_test, fusion_cfg)
@@ -450,7 +573,15 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     metrics["events"] = {"smoothing": dict(smoothing), **EVENTS}
     metrics["clip_summary"] = {"rule": "top_alarm_mean", "windows": CLIP_TOP_WINDOWS}
     log.step("test_eval")
+    return TestResults(waves=test_waves, outputs=co_test, file_probs=fps)
 
+
+def robustness(ctx: BuildContext, y: YamnetModel, f: Fusion, t: TestResults) -> None:
+    """Band-limited and noisy versions of test clips against the same clips unmodified."""
+    log, metrics = ctx.log, ctx.metrics
+    ysess, test_clips = y.ysess, y.test_clips
+    fusion_cfg, w2v_sess = f.config, f.w2v_sessions
+    test_waves, co_test, fps = t.waves, t.outputs, t.file_probs
     # ---- robustness: band-limit and noise checks on the test split ---------------------------------
     rob = {}
     variants_audio = {
@@ -474,6 +605,12 @@ def run(out: Path, key: str, knobs: dict, stages) -> None:
     log("robustness: normal LP4k accuracy " + ", ".join(f"{k} {v['accuracy']:.3f}" for k, v in rob["normal_lowpass_4k"].items()))
     log.step("robustness")
 
+
+def write_artefacts(ctx: BuildContext, d: Data, y: YamnetModel, f: Fusion) -> None:
+    """manifest.json (what the package reads), the class map, metrics.json, test_files.json and the report."""
+    log, metrics, extras = ctx.log, ctx.metrics, ctx.extras
+    out, key = ctx.out, ctx.key
+    cpc, smoothing, fusion_cfg, thresholds = d.cpc, y.smoothing, f.config, f.thresholds
     # ---- artefacts ---------------------------------------------------------------------------------
     shutil.copy(yamnet_dir() / "yamnet_class_map.csv", out / "yamnet_class_map.csv")
     version = datetime.now(timezone.utc).strftime("%Y.%m.%d") + "+" + key[:8]
