@@ -55,6 +55,16 @@ describe('validateBatch (cryscope.batch/1)', () => {
     ['NUL in a model version', (b) => { b.models.core = 'a\u0000b'; }, '/models/core'],
     ['a lone surrogate in a model version', (b) => { b.models.yamnet = 'v\ud800'; }, '/models/yamnet'],
     ['a control character in a model version', (b) => { b.models.wav2vec2 = 'v1\n'; }, '/models/wav2vec2'],
+    // Issue #14: the optional device state report.
+    ['device not an object', (b) => { b.device = 'paused'; }, '/device'],
+    ['device state "offline" (derived by the server, never reported)', (b) => { b.device = { state: 'offline', since: '2026-03-02T00:00:00Z' }; }, '/device/state'],
+    ['an unknown device state', (b) => { b.device = { state: 'sleeping', since: '2026-03-02T00:00:00Z' }; }, '/device/state'],
+    ['a device state without since', (b) => { b.device = { state: 'paused' }; }, '/device/since'],
+    ['a device since that is not ISO', (b) => { b.device = { state: 'paused', since: 'now' }; }, '/device/since'],
+    ['an unknown degraded reason', (b) => { b.device = { state: 'degraded', reasons: ['cosmic-rays'], since: '2026-03-02T00:00:00Z' }; }, '/device/reasons/0'],
+    ['a repeated degraded reason', (b) => { b.device = { state: 'degraded', reasons: ['model-fallback', 'model-fallback'], since: '2026-03-02T00:00:00Z' }; }, '/device/reasons/1'],
+    ['reasons not an array', (b) => { b.device = { state: 'degraded', reasons: 'microphone-ended', since: '2026-03-02T00:00:00Z' }; }, '/device/reasons'],
+    ['an unknown property in device', (b) => { b.device = { state: 'paused', since: '2026-03-02T00:00:00Z', battery: 0.5 }; }, '/device/battery'],
   ];
   for (const [name, mutate, path] of bad) {
     it(`rejects ${name} at ${path}, as does the JSON Schema`, () => {
@@ -77,6 +87,9 @@ describe('validateBatch (cryscope.batch/1)', () => {
     ['February 30', (b) => { b.sentAt = '2026-02-30T00:00:00Z'; }, '/sentAt'],
     ['February 29 of a common year', (b) => { b.sessionStartedAt = '2100-02-29T00:00:00Z'; }, '/sessionStartedAt'],
     ['April 31', (b) => { b.sessionStartedAt = '2026-04-31T12:00:00+02:00'; }, '/sessionStartedAt'],
+    ['degraded without reasons', (b) => { b.device = { state: 'degraded', since: '2026-03-02T00:00:00Z' }; }, '/device/reasons'],
+    ['degraded with no reason', (b) => { b.device = { state: 'degraded', reasons: [], since: '2026-03-02T00:00:00Z' }; }, '/device/reasons'],
+    ['paused with a reason', (b) => { b.device = { state: 'paused', reasons: ['audio-suspended'], since: '2026-03-02T00:00:00Z' }; }, '/device/reasons'],
   ];
   for (const [name, mutate, path] of crossField) {
     it(`rejects ${name} at ${path}`, () => {
@@ -85,6 +98,19 @@ describe('validateBatch (cryscope.batch/1)', () => {
       if (!v.ok) expect(v.errors.map((e) => e.path)).toContain(path);
     });
   }
+
+  it('accepts the device state reports (issue #14): listening, paused, degraded with reasons; the JSON Schema agrees', () => {
+    const reports = [
+      { state: 'listening', since: '2026-03-02T00:00:00.000Z' },
+      { state: 'paused', since: '2026-03-02T00:00:00+01:00', reasons: [] },
+      { state: 'degraded', reasons: ['microphone-ended', 'model-fallback', 'outbox-backlog'], since: '2026-03-02T00:00:00Z' },
+    ];
+    for (const device of reports) {
+      const { v, schema } = check((b) => { b.device = device; b.windows = []; b.events = []; });
+      expect(v.ok, JSON.stringify(device)).toBe(true);
+      expect(schema, JSON.stringify(device)).toBe(true);
+    }
+  });
 
   it('accepts the edges PostgreSQL stores: leap days, +14:00, -12:00, +05:45, 1970, 9998, a surrogate pair; the JSON Schema agrees', () => {
     const edges: ((b: any) => void)[] = [

@@ -29,7 +29,22 @@ export const LIMITS = Object.freeze({
   /** Largest UTC offset east / west of a time zone, minutes (real zones span -12:00..+14:00). */
   maxOffsetEastMinutes: 14 * 60,
   maxOffsetWestMinutes: 12 * 60,
+  /** Maximum number of reasons in a device state report. */
+  maxStateReasons: 8,
 });
+
+/** States a device reports (`device.state`); "offline" is never reported, the server derives it. */
+export const DEVICE_STATES = ['listening', 'paused', 'degraded'] as const;
+
+/**
+ * Why a device is degraded (`device.reasons`): the capture problems of the web package's
+ * capture-health.ts, a model that failed (fusion continues with the other one), and an outbox
+ * that is backing up (the backend has not accepted batches for a while).
+ */
+export const DEVICE_REASONS = [
+  'microphone-ended', 'microphone-muted', 'audio-suspended', 'audio-interrupted', 'audio-closed',
+  'model-fallback', 'outbox-backlog',
+] as const;
 
 /** The schema identifier of this version of the batch format. */
 export const BATCH_SCHEMA_V1 = 'cryscope.batch/1' as const;

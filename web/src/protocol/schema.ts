@@ -1,9 +1,9 @@
-import { BATCH_SCHEMA_V1, EVENT_LABELS, LIMITS } from './limits.js';
+import { BATCH_SCHEMA_V1, DEVICE_REASONS, DEVICE_STATES, EVENT_LABELS, LIMITS } from './limits.js';
 
 /**
  * JSON Schema (draft-07) of cryscope.batch/1. Structural rules only; rules that JSON Schema
  * cannot express (end >= start, offset needs end, onset has no end, days that exist in their
- * month) are checked by
+ * month, reasons given exactly when the device state is "degraded") are checked by
  * validateBatch(), which also applies every rule here. The server publishes this schema in
  * its OpenAPI document and enforces it, compiled with Ajv, on every request in addition to
  * validateBatch (server/src/http/batch-schema.ts), so both sides enforce one definition.
@@ -93,6 +93,22 @@ export const batchSchemaV1 = {
           peak: prob,
           mean: prob,
         },
+      },
+    },
+    device: {
+      type: 'object',
+      description: 'Optional: the sending device\'s state (offline is derived by the server, never sent).',
+      additionalProperties: false,
+      required: ['state', 'since'],
+      properties: {
+        state: { type: 'string', enum: [...DEVICE_STATES] },
+        reasons: {
+          type: 'array',
+          maxItems: LIMITS.maxStateReasons,
+          uniqueItems: true,
+          items: { type: 'string', enum: [...DEVICE_REASONS] },
+        },
+        since: isoTime,
       },
     },
   },

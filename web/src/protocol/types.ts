@@ -26,6 +26,24 @@ export interface BatchEvent {
   mean?: number;
 }
 
+/** A state a device reports; "offline" is derived by the server from silence, never sent. */
+export type DeviceStateName = 'listening' | 'paused' | 'degraded';
+export type DeviceReason =
+  | 'microphone-ended' | 'microphone-muted' | 'audio-suspended' | 'audio-interrupted' | 'audio-closed'
+  | 'model-fallback' | 'outbox-backlog';
+
+/**
+ * The sending device's state (optional; batches without it are as before). Sent on every batch
+ * of a device that reports state, including state-only beats (no windows, no events).
+ */
+export interface DeviceStateReport {
+  state: DeviceStateName;
+  /** Why the device is degraded: at least one for 'degraded', none otherwise; no repeats. */
+  reasons?: DeviceReason[];
+  /** ISO-8601 time this state began on the device; the server keeps the report with the latest `since`. */
+  since: string;
+}
+
 /** cryscope.batch/1: results of one device session sent to the backend. Never audio. */
 export interface DetectionBatchV1 {
   schema: typeof BATCH_SCHEMA_V1;
@@ -40,6 +58,8 @@ export interface DetectionBatchV1 {
   models: { yamnet?: string; wav2vec2?: string; core?: string };
   windows: BatchWindow[];
   events: BatchEvent[];
+  /** The device's state when the batch was made (optional). */
+  device?: DeviceStateReport;
 }
 
 export type DetectionBatch = DetectionBatchV1;

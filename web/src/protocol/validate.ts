@@ -1,4 +1,4 @@
-import { BATCH_SCHEMA_V1, EVENT_LABELS, LIMITS } from './limits.js';
+import { BATCH_SCHEMA_V1, DEVICE_REASONS, DEVICE_STATES, EVENT_LABELS, LIMITS } from './limits.js';
 import type { DetectionBatchV1, ValidationError, ValidationResult } from './types.js';
 
 /**
@@ -16,7 +16,7 @@ export function validateBatch(input: unknown): ValidationResult {
   if (!isPlainObject(input)) {
     return { ok: false, errors: [{ path: '', message: 'batch must be a JSON object' }] };
   }
-  const allowed = new Set(['schema', 'batchId', 'sessionId', 'deviceId', 'sentAt', 'sessionStartedAt', 'models', 'windows', 'events']);
+  const allowed = new Set(['schema', 'batchId', 'sessionId', 'deviceId', 'sentAt', 'sessionStartedAt', 'models', 'windows', 'events', 'device']);
   for (const key of Object.keys(input)) if (!allowed.has(key)) fail(`/${key}`, `unknown property "${key}"`);
 
   if (input.schema !== BATCH_SCHEMA_V1) fail('/schema', `schema must be "${BATCH_SCHEMA_V1}"`);
@@ -44,6 +44,8 @@ export function validateBatch(input: unknown): ValidationResult {
   if (!Array.isArray(input.events)) fail('/events', 'events must be an array');
   else if (input.events.length > LIMITS.maxEvents) fail('/events', `at most ${LIMITS.maxEvents} events per batch`);
   else input.events.forEach((e, i) => checkEvent(e, `/events/${i}`, fail));
+
+  if (input.device !== undefined) checkDevice(input.device, '/device', fail);
 
   return errors.length ? { ok: false, errors } : { ok: true, value: input as unknown as DetectionBatchV1 };
 }
@@ -139,4 +141,26 @@ function checkEvent(ev: unknown, path: string, fail: Fail) {
   } else if (ev.type === 'offset') fail(`${path}/end`, 'an offset needs end');
   checkProb(ev.peak, `${path}/peak`, fail);
   if (ev.mean !== undefined) checkProb(ev.mean, `${path}/mean`, fail);
+}
+
+/** The optional device state report: a known state, known reasons (only and always when degraded), since. */
+function checkDevice(d: unknown, path: string, fail: Fail) {
+  if (!isPlainObject(d)) { fail(path, 'device must be an object {state, reasons?, since}'); return; }
+  for (const key of Object.keys(d)) if (key !== 'state' && key !== 'reasons' && key !== 'since') fail(`${path}/${key}`, `unknown property "${key}"`);
+  if (!(DEVICE_STATES as readonly unknown[]).includes(d.state)) fail(`${path}/state`, `state must be one of ${DEVICE_STATES.join(', ')}`);
+  checkIsoTime(d.since, `${path}/since`, fail);
+  if (d.reasons === undefined) {
+    if (d.state === 'degraded') fail(`${path}/reasons`, 'a degraded state needs at least one reason');
+    return;
+  }
+  if (!Array.isArray(d.reasons) || d.reasons.length > LIMITS.maxStateReasons) {
+    fail(`${path}/reasons`, `reasons must be an array of at most ${LIMITS.maxStateReasons}`);
+    return;
+  }
+  d.reasons.forEach((r, i) => {
+    if (!(DEVICE_REASONS as readonly unknown[]).includes(r)) fail(`${path}/reasons/${i}`, `reason must be one of ${DEVICE_REASONS.join(', ')}`);
+    else if (d.reasons !== undefined && (d.reasons as unknown[]).indexOf(r) !== i) fail(`${path}/reasons/${i}`, `reason "${r}" is repeated`);
+  });
+  if (d.state === 'degraded' && d.reasons.length === 0) fail(`${path}/reasons`, 'a degraded state needs at least one reason');
+  if (d.state !== 'degraded' && d.reasons.length > 0) fail(`${path}/reasons`, `reasons are only given for a degraded state, not "${String(d.state)}"`);
 }
