@@ -12,6 +12,8 @@ import { CaptureHealth, PROBLEM_TEXT, type CaptureProblem, type HealthSignal, ty
 import { ScreenWakeLock, type WakeLockState } from './wake-lock.js';
 import type { ClipResult, DetectionEvent, LoadProgress, WindowResult } from './types.js';
 import { checkClip } from './pipeline.js';
+import type { DeviceStateReport } from './protocol/index.js';
+import { DeviceStateReporter } from './device-report.js';
 
 export type ErrorCode =
   | 'unsupported' // the browser lacks AudioWorklet / Worker / WebAssembly / getUserMedia
@@ -64,6 +66,8 @@ export interface DetectorEvents {
   wakelock: WakeLockState;
   /** Result-sending status (only when backendUrl is set). */
   backend: PosterStatus;
+  /** The state reported to the backend (and so to the caregiver view) changed; see `reportedState`. */
+  report: DeviceStateReport;
 }
 
 /** Listeners that can be attached before loading starts (e.g. to show model download progress). */
@@ -79,6 +83,7 @@ export interface Handlers {
   onHealth?: (e: HealthEvent) => void;
   onWakelock?: (e: WakeLockState) => void;
   onBackend?: (e: PosterStatus) => void;
+  onReport?: (e: DeviceStateReport) => void;
 }
 
 export function supportProblems(): string[] {
@@ -128,6 +133,11 @@ export class CryDetector extends Emitter<DetectorEvents> {
   private stopWaiters: (() => void)[] = [];
   private statsWaiters: ((s: StageStats) => void)[] = [];
   private _state: DetectorState = 'ready';
+  /** The state reported to the backend: every change goes out at once (poster.setDevice). */
+  private readonly reporter = new DeviceStateReporter((r) => {
+    this.poster?.setDevice(r);
+    this.emit('report', r);
+  });
   /** performance.now() when audio capture started (for latency measurements). */
   startedAt = 0;
   /** Sample rate of the capture AudioContext (the device's rate). */
@@ -203,7 +213,22 @@ export class CryDetector extends Emitter<DetectorEvents> {
   private setState(s: DetectorState) {
     this._state = s;
     this.emit('state', s);
+    this.reporter.detector(s, this.health?.problem ?? null);
   }
+
+  /**
+   * The state reported to the backend with every batch (cryscope.batch/1 `device`; see
+   * device-report.ts): listening, paused, or degraded with reasons. Null before start().
+   */
+  get reportedState(): DeviceStateReport | null {
+    return this.reporter.current;
+  }
+
+  private onBackendStatus(s: PosterStatus): void {
+    this.emit('backend', s);
+    this.reporter.backend(s);
+  }
+
 
   private fail(e: CryDetectorError) {
     this.emit('error', e);
@@ -228,6 +253,7 @@ export class CryDetector extends Emitter<DetectorEvents> {
         break;
       case 'model-error':
         this.emit('warning', `${m.model} stopped: ${m.message} (continuing with the other model)`);
+        this.reporter.modelFailed(m.model);
         break;
       case 'classified':
         this.pending.get(m.id)?.resolve(m.result);
@@ -265,6 +291,7 @@ export class CryDetector extends Emitter<DetectorEvents> {
       throw e;
     }
     this.setState('starting');
+    this.reporter.reset(); // a new start reports afresh (not the state the last stop left)
     this.appStream = stream ?? null;
     try {
       await this.openLive();
@@ -309,6 +336,7 @@ export class CryDetector extends Emitter<DetectorEvents> {
     this.transport = capture.transport;
     this.startedAt = performance.now();
     this.unwatchCapture = watchCapture(capture, (sig) => this.onHealth(sig), () => this._state === 'paused');
+    await this.closePoster(); // the state-only session of a failed recovery, if any
     this.startPoster();
   }
 
@@ -321,6 +349,11 @@ export class CryDetector extends Emitter<DetectorEvents> {
     const stopped = new Promise<void>((r) => this.stopWaiters.push(r));
     this.worker.postMessage({ type: 'stop' } satisfies ToWorker);
     await Promise.race([stopped, new Promise((r) => setTimeout(r, 5000))]);
+    await this.closePoster();
+  }
+
+  /** Ends the poster session: buffered results are queued in the outbox and sent in the background. */
+  private async closePoster(): Promise<void> {
     if (this.postTimer) clearInterval(this.postTimer);
     this.postTimer = null;
     if (typeof removeEventListener === 'function') removeEventListener('online', this.onOnline);
@@ -387,6 +420,9 @@ export class CryDetector extends Emitter<DetectorEvents> {
       this.retryTimer = setTimeout(() => this.onHealth({ type: 'retry-due' }), next.retryInMs);
     }
     if (next.state !== this._state) this.setState(next.state);
+    // Still without a capture: a session with no audio keeps reporting 'degraded' (state beats),
+    // so the caregiver sees the problem instead of the device going offline.
+    if (result.type === 'restart-failed' && !this.poster) this.startPoster();
     if (result.type === 'restarted') this.noticeMuted();
   }
 
@@ -411,7 +447,8 @@ export class CryDetector extends Emitter<DetectorEvents> {
     this.poster = new ResultPoster({
       backendUrl: o.backendUrl, apiKey: o.apiKey, sessionId: crypto.randomUUID(), deviceId,
       sessionStartedAt: new Date().toISOString(), models: this.info.versions, store, maxWindows: o.maxBatchWindows,
-      onStatus: (s) => this.emit('backend', s),
+      device: this.reporter.current ?? undefined,
+      onStatus: (s) => this.onBackendStatus(s),
       onError: (e) => this.emit('warning', `could not queue results for the backend: ${e.message}`),
     });
     // A storage failure (e.g. IndexedDB blocked in a private window) must not break detection.

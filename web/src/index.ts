@@ -3,6 +3,7 @@
 //   detector.on('onset', (e) => console.log(e.label, e.start));
 //   await detector.start();
 export { CryDetector, CryDetectorError, supportProblems } from './detector.js';
+export { BACKLOG_BATCHES } from './device-report.js';
 export type { DetectorEvents, DetectorState, ErrorCode, Handlers, HealthEvent } from './detector.js';
 export type { CaptureProblem } from './capture-health.js';
 export type { WakeLockState } from './wake-lock.js';
@@ -12,6 +13,7 @@ export { LABELS } from './labels.js';
 export type { Label, EventLabel, ModelName, Probs } from './labels.js';
 export type { WindowResult, DetectionEvent, ClipResult, FileSummary, LoadProgress, AudioSetLabel } from './types.js';
 export type { PosterStatus } from './poster.js';
+export type { DeviceReason, DeviceStateName, DeviceStateReport } from './protocol/index.js';
 export type { StageStats, ReadyInfo } from './messages.js';
 export { FramePipeline } from './pipeline.js';
 export type { PipelineEvent, PipelineDeps, YamnetFn, Wav2vec2Fn } from './pipeline.js';

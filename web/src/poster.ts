@@ -5,9 +5,13 @@
 // Onset/offset events are sent the moment they arrive (a caregiver must not wait for the next
 // batch, and a tab closed right after a cry must not lose it); window summaries wait for flush().
 // sendForUnload() is the pagehide path: synchronous up to the fetch calls, keepalive requests only.
+// Device state (setDevice): every batch carries the device's current state; a change is sent at
+// once, and flush() sends a state-only beat when nothing else is buffered and nothing is waiting in
+// the outbox (a paused device sends no windows but must not look offline to the caregiver; a
+// backend that is down does not collect a beat every interval).
 import { byteLength, packBatches } from './batches.js';
 import { KeepaliveBudget, pageKeepalive, unloadOrder } from './keepalive.js';
-import { validateBatch, type BatchEvent, type BatchWindow, type DetectionBatchV1 } from './protocol/index.js';
+import { validateBatch, type BatchEvent, type BatchWindow, type DetectionBatchV1, type DeviceStateReport } from './protocol/index.js';
 import type { BatchStore } from './queue.js';
 import type { DetectionEvent, WindowResult } from './types.js';
 
@@ -47,6 +51,8 @@ export interface PosterOptions {
   onError?: (e: Error) => void;
   /** Keepalive quota; default the page's shared one. */
   keepalive?: KeepaliveBudget;
+  /** The device's state to report from the first batch on (see setDevice). */
+  device?: DeviceStateReport;
 }
 
 type Outcome = 'ok' | 'retry' | 'rejected';
@@ -69,6 +75,7 @@ export class ResultPoster {
   private inFlight = new Map<string, Promise<Outcome>>();
   private readonly keepalive: KeepaliveBudget;
   private status: PosterStatus = { state: 'idle', queued: 0, sent: 0 };
+  private device: DeviceStateReport | undefined;
   readonly endpoint: string;
 
   constructor(private readonly o: PosterOptions) {
@@ -76,6 +83,23 @@ export class ResultPoster {
     const origin = typeof location !== 'undefined' ? location.href : 'http://localhost/';
     this.endpoint = new URL('api/v1/detections', new URL(base, origin)).href;
     this.keepalive = o.keepalive ?? pageKeepalive;
+    this.device = o.device;
+  }
+
+  /**
+   * The device's state changed: later batches carry it, and a batch goes out at once (a beat if
+   * nothing is buffered) past any backoff. The same state and reasons again change nothing.
+   */
+  setDevice(report: DeviceStateReport): void {
+    const same = this.device && this.device.state === report.state &&
+      (this.device.reasons ?? []).join() === (report.reasons ?? []).join();
+    if (same) return;
+    this.device = report;
+    this.flush({ now: true, beat: true }).catch((err) => this.o.onError?.(err instanceof Error ? err : new Error(String(err))));
+  }
+
+  get deviceState(): DeviceStateReport | undefined {
+    return this.device;
   }
 
   addWindow(w: WindowResult): void {
@@ -97,9 +121,11 @@ export class ResultPoster {
   /**
    * Moves buffered results into batches in the outbox, then tries to send the outbox.
    * `now`: ignore the retry backoff (an event is worth a try even while the network was failing).
+   * `beat` (default true when a device state is set): with nothing buffered and nothing unsent,
+   * send a state-only batch, so the backend hears from a device that has nothing else to say.
    */
-  async flush(opts: { now?: boolean } = {}): Promise<PosterStatus> {
-    await this.enqueue(this.pack());
+  async flush(opts: { now?: boolean; beat?: boolean } = {}): Promise<PosterStatus> {
+    await this.enqueue(this.pack(opts.beat ?? (this.unsent.size === 0)));
     await this.sendQueued(opts);
     return this.status;
   }
@@ -114,9 +140,9 @@ export class ResultPoster {
   }
 
   /** Packs the buffer into batches and remembers them as unsent (synchronous). */
-  private pack(): DetectionBatchV1[] {
-    const batches = packBatches(this.o, this.windows, this.events, {
-      maxWindows: this.o.maxWindows ?? 200, uuid: this.o.uuid ?? (() => crypto.randomUUID()), sentAt: new Date(this.now()).toISOString(),
+  private pack(beat = false): DetectionBatchV1[] {
+    const batches = packBatches({ ...this.o, device: this.device }, this.windows, this.events, {
+      beat, maxWindows: this.o.maxWindows ?? 200, uuid: this.o.uuid ?? (() => crypto.randomUUID()), sentAt: new Date(this.now()).toISOString(),
     });
     for (const b of batches) this.unsent.set(b.batchId, b);
     return batches;
