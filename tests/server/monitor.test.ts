@@ -69,7 +69,7 @@ describe('devices and the live stream', () => {
   it('device-a is offline before it sends anything and listening after', async () => {
     const before = await stack.get('/api/v1/devices', VIEWER);
     expect(before.status).toBe(200);
-    expect(before.body.devices).toEqual([{ deviceId: 'device-a', state: 'offline', lastBatchAt: null, sessionId: null }]);
+    expect(before.body.devices).toEqual([{ deviceId: 'device-a', state: 'offline', reasons: [], reported: null, since: null, lastBatchAt: null, sessionId: null }]);
     await stack.postUntilAccepted(makeBatch({ sessionId: 'dev-state', events: [] }));
     const after = await waitFor('device-a listening', async () => {
       const r = await stack.get('/api/v1/devices', VIEWER);

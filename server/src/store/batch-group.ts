@@ -26,6 +26,7 @@ import type { Db, Queryable } from '../db/adapter.js';
 import { eventRows, lastTimeOf, type StoreOptions, type StoreResult } from './batches.js';
 import { batchKey, contentHash } from './content-hash.js';
 import { recordDeadLetters, type DeadLetter } from './dead-letters.js';
+import { upsertDeviceStates } from './device-states.js';
 import { deriveEpisodes } from './episodes.js';
 
 /** A batch's idempotency key (PostgreSQL returns uuids lower-case; the protocol accepts either case). */
@@ -68,6 +69,7 @@ export async function storeBatchGroup(db: Db, batches: DetectionBatchV1[], opts:
     await insertEvents(tx, newBatches);
     const episodes = await insertEpisodes(tx, newBatches, opts.episodeMinSeconds);
     await addSessionCounters(tx, newBatches);
+    await upsertDeviceStates(tx, newBatches);
     await recordDeadLetters(tx, [...rejected].map(([i, reason]): DeadLetter => ({ batch: batches[i], reason })));
     await opts.beforeCommit?.(batches);
 

@@ -66,5 +66,16 @@ export function edgeBatch(r: () => number, batchId: string, sessionId: string, d
     if (r() < 0.5) ev.mean = prob();
     return ev;
   });
-  return { schema: 'cryscope.batch/1', batchId, sessionId, deviceId, sentAt: time(), sessionStartedAt: time(), models, windows, events };
+  const batch: DetectionBatchV1 = { schema: 'cryscope.batch/1', batchId, sessionId, deviceId, sentAt: time(), sessionStartedAt: time(), models, windows, events };
+  // Issue #14: the optional device state report, drawn last so the fields above stay as they were.
+  if (r() < 0.3) {
+    const device: any = { state: pick(STATES), since: time() };
+    if (r() < 0.6) device.reasons = Array.from({ length: Math.floor(r() * 3) }, () => pick(REASONS));
+    batch.device = device;
+  }
+  return batch;
 }
+
+/** Device states and reasons, valid and not ('offline' is derived, never reported). */
+const STATES = ['listening', 'paused', 'degraded', 'degraded', 'offline', 'Paused', ''];
+const REASONS = ['microphone-ended', 'model-fallback', 'outbox-backlog', 'audio-interrupted', 'unplugged', 'microphone-ended\u0000'];

@@ -52,7 +52,8 @@ export function registerMonitor(app: FastifyInstance, { db, config }: AppDeps) {
   }));
 
   /**
-   * SSE: `event: devices` (the state list, on connect and whenever it changes) and
+   * SSE: `event: devices` (the state list, on connect and whenever it changes: at once when a
+   * stored state report NOTIFYs, else within DEVICE_CHECK_MS, e.g. a device going offline) and
    * `event: detection` (id = feed sequence number). Without Last-Event-ID the stream starts at
    * the newest event; with it, every published event after that id is sent first, in order,
    * exactly once. New events are found by querying an index range when publishing NOTIFYs
@@ -75,12 +76,15 @@ export function registerMonitor(app: FastifyInstance, { db, config }: AppDeps) {
     let nextPoll = 0;
     // Set by a NOTIFY from publishing (and true at first, to send the backlog at once).
     let notified = true;
+    // Set by the same NOTIFY: storing a changed device state sends it too (store, then notify).
+    let devicesDue = true;
     let rouse = () => {};
-    const onPublish = () => { notified = true; rouse(); };
+    const onPublish = () => { notified = true; devicesDue = true; rouse(); };
     sleepers.add(onPublish);
     try {
       while (!stream.closed) {
-        if (Date.now() >= nextDeviceCheck) {
+        if (devicesDue || Date.now() >= nextDeviceCheck) {
+          devicesDue = false;
           nextDeviceCheck = Date.now() + DEVICE_CHECK_MS;
           const now = await deviceStates(db, devices, config.offlineAfterSeconds);
           const text = JSON.stringify(now);
