@@ -20,14 +20,33 @@ function setConn(state, text) {
   $('conn').textContent = text;
 }
 
+/** Why a device is degraded, as the caregiver reads it (reason codes of cryscope.batch/1 `device.reasons`). */
+const REASON_TEXT = {
+  'microphone-ended': 'microphone disconnected',
+  'microphone-muted': 'microphone muted by the system',
+  'audio-suspended': 'audio suspended by the browser',
+  'audio-interrupted': 'audio interrupted (another app or a call)',
+  'audio-closed': 'audio shut down by the browser',
+  'model-fallback': 'a model failed; detecting with the other one',
+  'outbox-backlog': 'results are not reaching the server',
+};
+
 function renderDevices(devices) {
   $('devices').replaceChildren(...devices.map((d) => {
     const tr = document.createElement('tr');
     tr.dataset.device = d.deviceId;
-    for (const [text, state] of [[d.deviceId], [d.state, d.state], [d.lastBatchAt ? new Date(d.lastBatchAt).toLocaleTimeString() : 'never']]) {
+    tr.dataset.state = d.state;
+    const reasons = (d.reasons ?? []).map((r) => REASON_TEXT[r] ?? r).join('; ');
+    const cells = [
+      [d.deviceId],
+      [d.state, d.state],
+      [reasons || (d.state === 'offline' && d.reported ? `last reported ${d.reported}` : '')],
+      [d.lastBatchAt ? new Date(d.lastBatchAt).toLocaleTimeString() : 'never'],
+    ];
+    for (const [text, state] of cells) {
       const td = document.createElement('td');
       td.textContent = text;
-      if (state) td.dataset.state = state;
+      if (state) { td.dataset.state = state; td.className = 'state'; }
       tr.append(td);
     }
     return tr;
