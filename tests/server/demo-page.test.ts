@@ -161,6 +161,35 @@ describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)',
     console.log(`caregiver alert shown ${alertedAt - rowAt} ms after the nursery's cry row (not a timed assertion; see server/bench/alert-latency.mjs)`);
   });
 
+  // Issue #14: the nursery page reports its state; the caregiver page shows paused (not offline,
+  // even past the offline timeout: the paused page beats) and listening again after resume.
+  it.skipIf(!haveModels)('pausing the nursery page shows "paused" on the caregiver page, past the offline timeout; resuming shows "listening"', async () => {
+    const b = await launch();
+    opened.push(b);
+    const caregiver = await (await b.newContext()).newPage();
+    await caregiver.goto(`${stack.api.url}/monitor/#key=${VIEWER}`);
+    await caregiver.waitForSelector('[data-testid=conn][data-state=live]', { timeout: 20_000 });
+    const nursery = await (await b.newContext({ permissions: ['microphone'] })).newPage();
+    await listenOn(nursery);
+    const cell = (state: string) => `tr[data-device="device-b"] td[data-state=${state}]`;
+    await caregiver.waitForSelector(cell('listening'), { timeout: 20_000 });
+    await nursery.getByTestId('pause').click();
+    await nursery.waitForSelector('[data-testid=reported-state][data-state=paused]', { timeout: 5_000 });
+    const pausedAt = Date.now();
+    await caregiver.waitForSelector(cell('paused'), { timeout: 10_000 });
+    console.log(`caregiver page showed "paused" ${Date.now() - pausedAt} ms after the click`);
+    // Past the default 15 s offline timeout: still paused (state beats every 5 s), never offline.
+    const offline = caregiver.waitForSelector(cell('offline'), { timeout: 17_000 }).then(() => true, () => false);
+    expect(await offline).toBe(false);
+    expect(await caregiver.locator(cell('paused')).count()).toBe(1);
+    await nursery.getByTestId('pause').click(); // Resume
+    await caregiver.waitForSelector(cell('listening'), { timeout: 10_000 });
+    await nursery.getByTestId('stop').click();
+    await nursery.waitForSelector('[data-testid=status][data-state=stopped]');
+    await nursery.close();
+    await caregiver.close();
+  });
+
   it.skipIf(!haveModels || !existsSync(CRY))('a cry detected while the backend is unreachable is stored from the outbox on the next visit', async () => {
     let blocked = 0;
     const page = await listeningPage('cry-offline.wav', ['pad', '1', '0', 'repeat', '2'], (p) =>

@@ -10,7 +10,7 @@ const ui = {
   bars: $('bars'), audioset: $('audioset'), timeline: $<HTMLCanvasElement>('timeline'),
   events: $('events'), noEvents: $('no-events'), drop: $('drop'), file: $<HTMLInputElement>('file'),
   fileResult: $('file-result'), fileTimeline: $<HTMLCanvasElement>('file-timeline'), fileEvents: $('file-events'),
-  settings: $<HTMLFormElement>('settings'), backendStatus: $('backend-status'), about: $('about'),
+  settings: $<HTMLFormElement>('settings'), backendStatus: $('backend-status'), reportedState: $('reported-state'), about: $('about'),
   wakeLock: $('wake-lock'),
 };
 
@@ -205,6 +205,12 @@ async function getDetector(): Promise<CryDetector> {
     d.on('health', (h) => { lastHealth = h; onState(d, d.state); });
     d.on('state', (s) => onState(d, s));
     d.on('wakelock', onWakeLock);
+    // What the caregiver view is told about this device (sent with the results, see web/README.md).
+    d.on('report', (r) => {
+      ui.reportedState.hidden = !d.options.backendUrl;
+      ui.reportedState.textContent = `Reported to the caregiver view: ${r.state}${r.reasons ? ` (${r.reasons.join(', ')})` : ''}`;
+      ui.reportedState.dataset.state = r.state;
+    });
     d.on('backend', (s) => {
       const text = { idle: 'connected, nothing to send yet', sending: 'sending…', sent: `results sent (${s.sent} batches)`, retrying: `offline — ${s.queued} batch(es) queued, retrying (${s.error ?? ''})`, rejected: `rejected: ${s.error}`, stopped: 'stopped' }[s.state];
       ui.backendStatus.textContent = `Backend: ${text}`;
