@@ -55,7 +55,7 @@ describe('embedded PGlite', () => {
     const batches = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM batches')).rows[0].n;
     await db.close();
     lap('inspected');
-    expect(before).toEqual([1, 2, 3, 4]);
+    expect(before).toEqual([1, 2, 3, 4, 5]);
     expect(batches).toBe(2);
 
     stack.api = new ServerProcess({ role: 'all', env: stack.env });
@@ -71,7 +71,7 @@ describe('embedded PGlite', () => {
     db = await PGlite.create(dir);
     const after = (await db.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version')).rows.map((r) => r.version);
     await db.close();
-    expect(after).toEqual([1, 2, 3, 4]);
+    expect(after).toEqual([1, 2, 3, 4, 5]);
     stack.api = new ServerProcess({ role: 'all', env: stack.env });
     await stack.api.start();
   });

@@ -75,7 +75,7 @@ describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data 
   });
 
   it('applies 004 once: events stored before it are published (numbered) in storage order; new ones wait for publishEvents', async () => {
-    expect(await migrate(db)).toEqual([4]);
+    expect(await migrate(db)).toEqual([4, 5]); // 005 (device states) adds a table and touches no row
     expect(await migrate(db)).toEqual([]);
     const legacy = await feedAfter(db, null, 0, 10);
     expect(legacy.map((e) => [e.id, e.batchId, e.type, e.at])).toEqual([[1, LEGACY, 'offset', '2026-01-01T00:00:01.000Z']]);
