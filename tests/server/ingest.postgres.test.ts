@@ -288,6 +288,6 @@ describe('API surface', () => {
 
   it('records each migration once', async () => {
     const rows = await stack.query('SELECT version, name FROM schema_migrations ORDER BY version');
-    expect(rows).toEqual([{ version: 1, name: '001_init.sql' }, { version: 2, name: '002_clips.sql' }, { version: 3, name: '003_device_scoped_keys.sql' }, { version: 4, name: '004_event_feed.sql' }]);
+    expect(rows).toEqual([{ version: 1, name: '001_init.sql' }, { version: 2, name: '002_clips.sql' }, { version: 3, name: '003_device_scoped_keys.sql' }, { version: 4, name: '004_event_feed.sql' }, { version: 5, name: '005_device_states.sql' }]);
   });
 });
