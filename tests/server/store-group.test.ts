@@ -139,6 +139,34 @@ describe.each(['pglite', 'postgres'] as const)('%s', (kind) => {
       expect(dead).toEqual([{ batch_id: other.batchId }]);
     });
 
+    // Issue #14: device state reports stored with their batch (migration 005).
+    it('keeps the latest device state report per device: latest since wins in and across groups; dead letters and duplicates change nothing', async () => {
+      const state = async (device: string) => (await grouped.query<{ state: string; reasons: string[]; since: Date }>(
+        'SELECT state, reasons, since FROM device_states WHERE device_id = $1', [device])).rows.map((r) => [r.state, r.reasons, new Date(r.since).toISOString()]);
+      const at = (s: number) => new Date(Date.parse('2026-03-05T10:00:00Z') + s * 1000).toISOString();
+      const beat = (sessionId: string, device: DetectionBatchV1['device'], deviceId = 'device-a') =>
+        ({ ...makeBatch({ sessionId, deviceId, windows: 0, events: [] }), device });
+      const p1 = beat('ds-1', { state: 'paused', since: at(1) });
+      const d2 = beat('ds-1', { state: 'degraded', reasons: ['microphone-ended', 'model-fallback'], since: at(2) });
+      const l0 = beat('ds-1', { state: 'listening', since: at(0) });
+      const other = beat('ds-9', { state: 'listening', since: at(5) }, 'device-b');
+      // In one group, out of order: the latest since (d2) wins whatever the order.
+      await storeBatchGroup(grouped, [p1, d2, l0, other], opts);
+      expect(await state('device-a')).toEqual([['degraded', ['microphone-ended', 'model-fallback'], at(2)]]);
+      expect(await state('device-b')).toEqual([['listening', [], at(5)]]);
+      // An older report in a later group (an outbox retry) does not replace it; a newer one does.
+      await storeBatchGroup(grouped, [beat('ds-1', { state: 'listening', since: at(1.5) })], opts);
+      expect((await state('device-a'))[0][0]).toBe('degraded');
+      // A duplicate of a stored batch and dead-lettered batches (its key with another report; a
+      // contradicting session start) change nothing, though their reports are newer.
+      const wrongStart = { ...beat('ds-1', { state: 'paused', since: at(9) }), sessionStartedAt: '2026-03-01T00:00:00.000Z' };
+      const r = await storeBatchGroup(grouped, [{ ...p1 }, { ...p1, device: { state: 'paused', since: at(8) } }, wrongStart], opts);
+      expect(r.map((x) => [x.stored, Boolean(x.rejected)])).toEqual([[false, false], [false, true], [false, true]]);
+      expect((await state('device-a'))[0][0]).toBe('degraded');
+      await storeBatchGroup(grouped, [beat('ds-1', { state: 'listening', since: at(3) })], opts);
+      expect(await state('device-a')).toEqual([['listening', [], at(3)]]);
+    });
+
     it('an empty group is a no-op', async () => {
       expect(await storeBatchGroup(grouped, [], opts)).toEqual([]);
     });
