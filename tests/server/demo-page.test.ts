@@ -60,6 +60,23 @@ async function listenOn(page: Page) {
 }
 const opened: Browser[] = [];
 
+/**
+ * One Chromium (default fake microphone), two contexts: the caregiver page with the viewer key,
+ * live; then the nursery page listening (`beforeStart` runs on it first), shown as listening there.
+ */
+async function caregiverAndNursery(beforeStart?: (page: Page) => Promise<void>) {
+  const b = await launch();
+  opened.push(b);
+  const caregiver = await (await b.newContext()).newPage();
+  await caregiver.goto(`${stack.api.url}/monitor/#key=${VIEWER}`);
+  await caregiver.waitForSelector('[data-testid=conn][data-state=live]', { timeout: 20_000 });
+  const nursery = await (await b.newContext({ permissions: ['microphone'] })).newPage();
+  await beforeStart?.(nursery);
+  await listenOn(nursery);
+  await caregiver.waitForSelector('tr[data-device="device-b"] td[data-state=listening]', { timeout: 20_000 });
+  return { caregiver, nursery };
+}
+
 describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)', () => {
   beforeAll(async () => {
     stack = await new Stack({ db: 'pglite', env: { CRYSCOPE_STATIC_DIR: DEMO, CRYSCOPE_DEMO_DEVICE: 'device-b', CRYSCOPE_VIEWER_KEYS: `device-b=${VIEWER}` } }).start();
@@ -164,15 +181,8 @@ describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)',
   // Issue #14: the nursery page reports its state; the caregiver page shows paused (not offline,
   // even past the offline timeout: the paused page beats) and listening again after resume.
   it.skipIf(!haveModels)('pausing the nursery page shows "paused" on the caregiver page, past the offline timeout; resuming shows "listening"', async () => {
-    const b = await launch();
-    opened.push(b);
-    const caregiver = await (await b.newContext()).newPage();
-    await caregiver.goto(`${stack.api.url}/monitor/#key=${VIEWER}`);
-    await caregiver.waitForSelector('[data-testid=conn][data-state=live]', { timeout: 20_000 });
-    const nursery = await (await b.newContext({ permissions: ['microphone'] })).newPage();
-    await listenOn(nursery);
+    const { caregiver, nursery } = await caregiverAndNursery();
     const cell = (state: string) => `tr[data-device="device-b"] td[data-state=${state}]`;
-    await caregiver.waitForSelector(cell('listening'), { timeout: 20_000 });
     await nursery.getByTestId('pause').click();
     await nursery.waitForSelector('[data-testid=reported-state][data-state=paused]', { timeout: 5_000 });
     const pausedAt = Date.now();
@@ -194,22 +204,14 @@ describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)',
   // caregiver page — not offline, though the nursery has no capture and so no results to send —
   // and listening once a restart succeeds.
   it.skipIf(!haveModels)('an unplugged microphone shows "degraded — microphone disconnected" on the caregiver page until it is back', async () => {
-    const b = await launch();
-    opened.push(b);
-    const caregiver = await (await b.newContext()).newPage();
-    await caregiver.goto(`${stack.api.url}/monitor/#key=${VIEWER}`);
-    await caregiver.waitForSelector('[data-testid=conn][data-state=live]', { timeout: 20_000 });
-    const nursery = await (await b.newContext({ permissions: ['microphone'] })).newPage();
     // The test decides when the microphone can be opened again.
-    await nursery.addInitScript(() => {
+    const { caregiver, nursery } = await caregiverAndNursery((page) => page.addInitScript(() => {
       const w = window as unknown as { micBlocked: boolean };
       w.micBlocked = false;
       const open = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
       navigator.mediaDevices.getUserMedia = (c) => (w.micBlocked ? Promise.reject(new DOMException('unplugged (test)', 'NotFoundError')) : open(c));
-    });
-    await listenOn(nursery);
+    }));
     const row = 'tr[data-device="device-b"]';
-    await caregiver.waitForSelector(`${row} td[data-state=listening]`, { timeout: 20_000 });
     await nursery.evaluate(() => {
       (window as unknown as { micBlocked: boolean }).micBlocked = true;
       const t = (window as any).cryscope.detector.mediaStream.getAudioTracks()[0] as MediaStreamTrack;
