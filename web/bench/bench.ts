@@ -90,7 +90,7 @@ async function main() {
   const hops = `YAMNet hop ${det.info.settings.yamnetHopSeconds} s, Wav2Vec2 ${det.info.settings.wav2vec2WindowSeconds} s windows every ${det.info.settings.wav2vec2HopSeconds} s`;
   const cpu = (st.frontEndMs + st.yamnetMs + st.wav2vec2Ms + st.deciderMs) / 1000 / DUR;
   results.throughput_cpu_rtf = cpu;
-  print(`whole pipeline, ${DUR} s at 48 kHz (${hops}; decisions every ${Math.min(det.options.yamnetHopSeconds, det.options.wav2vec2HopSeconds)} s): ${f(wall / 1000, 2)} s wall → RTF ${f(rtf, 4)} (goal ≤ 0.02); sum of stage times ${f(cpu, 4)} (models in ${det.info.modelWorkers} worker(s))`);
+  print(`whole pipeline, ${DUR} s at 48 kHz (${hops}; decisions every ${Math.min(det.info.settings.yamnetHopSeconds, det.info.settings.wav2vec2HopSeconds)} s): ${f(wall / 1000, 2)} s wall → RTF ${f(rtf, 4)} (goal ≤ 0.02); sum of stage times ${f(cpu, 4)} (models in ${det.info.modelWorkers} worker(s))`);
   print(`  per stage (RTF): front-end ${f(perStage.frontEnd, 4)} | YAMNet ${f(perStage.yamnet, 4)} (${st.yamnetWindows} patches, ${f(yamnetPerPatchMs, 2)} ms/patch) | Wav2Vec2 ${f(perStage.wav2vec2, 4)} (${st.wav2vec2Windows} windows, ${f(st.wav2vec2Ms / Math.max(1, st.wav2vec2Windows), 2)} ms/window) | fusion+decider ${f(perStage.fusion, 5)}`);
 
   // 3. MediaPipe audio classifier on the same audio (non-overlapping 0.975 s windows, its design).
@@ -173,7 +173,7 @@ async function main() {
   // silence or breathing, which is not the cry) and capped at CRY_MAX s; its start moves through
   // the decision grid run by run (PRE + k/PHASES of a hop), as a real cry's would.
   const cryIdx = clips.map((c, i) => (c.label === 'cry' ? i : -1)).filter((i) => i >= 0).slice(0, Number(q.get('latencyRuns') ?? 5));
-  const PRE = 3, PHASES = 5, HOP = det.options.yamnetHopSeconds, CRY_MAX = 4;
+  const PRE = 3, PHASES = 5, HOP = det.info.settings.yamnetHopSeconds, CRY_MAX = 4;
   async function latencyRuns(d: CryDetector, tag: string): Promise<number[]> {
     const out: number[] = [];
     for (const [run, i] of cryIdx.entries()) {
