@@ -56,12 +56,33 @@ export class Engine {
     return MODEL_NAMES.filter((m) => sessions[m] || (m === 'wav2vec2' && remote?.wav2vec2));
   }
 
-  /** A fresh pipeline (own front-end and decider state) for audio at `inputSampleRate`. */
-  createPipeline(inputSampleRate: number, onTiming?: PipelineDeps['onTiming']): { pipeline: FramePipeline; dispose: () => void } {
+  /**
+   * Whether Wav2Vec2's output can change a decision under these settings: not when the fusion is a
+   * weighted (arithmetic or geometric) mean that gives it weight 0 — then the fused value is YAMNet's.
+   */
+  wav2vec2Matters(): boolean {
+    const s = this.settings;
+    const w = s.fusion.weights ?? [0.5, 0.5];
+    return !((s.fusionMethod === 'weighted_mean' || s.fusionMethod === 'geometric_mean') && w[1] === 0 && w[0] > 0);
+  }
+
+  /** Models a pipeline runs: all loaded ones for clips; live, without Wav2Vec2 when the cascade says it cannot matter. */
+  pipelineModels(live: boolean): ModelName[] {
+    const models = this.models;
+    if (!live || !this.parts.options.cascade || this.wav2vec2Matters() || !models.includes('yamnet')) return models;
+    return models.filter((m) => m !== 'wav2vec2');
+  }
+
+  /**
+   * A fresh pipeline (own front-end and decider state) for audio at `inputSampleRate`. `live`: a
+   * listening stream, which gets the level gate and the cascade when the options ask for them;
+   * clip analysis (classify/eval) always runs every model on every window.
+   */
+  createPipeline(inputSampleRate: number, onTiming?: PipelineDeps['onTiming'], live = false): { pipeline: FramePipeline; dispose: () => void } {
     const { core, ort, manifest, sessions, remote } = this.parts;
     const o = this.parts.options;
     const s = this.settings;
-    const models = this.models;
+    const models = this.pipelineModels(live);
     if (models.length === 0) throw new Error('no model is loaded');
     const frontEnd = new core.StreamFrontEnd(frontEndConfig(s, inputSampleRate, models));
     let decider: DeciderLike;
@@ -84,8 +105,8 @@ export class Engine {
       frontEnd,
       decider,
       models: {
-        yamnet: sessions.yamnet ? yamnetFn(ort, sessions.yamnet, manifest.models.yamnet?.input.name, o.topAudioSetLabels > 0) : undefined,
-        wav2vec2: remote?.wav2vec2 ?? (sessions.wav2vec2 ? wav2vec2Fn(ort, sessions.wav2vec2, manifest.models.wav2vec2?.input.name) : undefined),
+        yamnet: sessions.yamnet && models.includes('yamnet') ? yamnetFn(ort, sessions.yamnet, manifest.models.yamnet?.input.name, o.topAudioSetLabels > 0) : undefined,
+        wav2vec2: !models.includes('wav2vec2') ? undefined : remote?.wav2vec2 ?? (sessions.wav2vec2 ? wav2vec2Fn(ort, sessions.wav2vec2, manifest.models.wav2vec2?.input.name) : undefined),
       },
       timing: { yamnetWindow: s.yamnetWindowSeconds, yamnetHop: s.yamnetHopSeconds, wav2vec2Window: s.wav2vec2WindowSeconds, wav2vec2Hop: s.wav2vec2HopSeconds },
       audiosetLabels: this.parts.audiosetLabels,
@@ -93,6 +114,7 @@ export class Engine {
       fuse,
       onTiming,
       clipTopWindows: s.clipTopWindows,
+      gate: live && o.levelGate ? { sampleRate: inputSampleRate, thresholdDb: o.levelGateDb, hangoverSeconds: o.levelGateHangoverSeconds } : undefined,
     };
     return {
       pipeline: new FramePipeline(deps),

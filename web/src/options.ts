@@ -83,6 +83,22 @@ export interface CryDetectorOptions {
   /** How many of YAMNet's top AudioSet classes to report per window. */
   topAudioSetLabels?: number;
   /**
+   * Live listening only: skip the models while the room is quiet (input-level gate with hangover,
+   * web/src/level-gate.ts); the Decider is told "normal" for skipped windows. Clip analysis
+   * (classify, eval) always runs every window.
+   */
+  levelGate?: boolean;
+  /** The level gate's threshold: a window is analysed when its loudest 0.1 s reaches this RMS level (dBFS). */
+  levelGateDb?: number;
+  /** Seconds the level gate stays open after the last 0.1 s at or above levelGateDb. */
+  levelGateHangoverSeconds?: number;
+  /**
+   * Live listening only: do not run Wav2Vec2 while its output cannot change a decision (the
+   * fusion method is weighted_mean or geometric_mean and Wav2Vec2's fusion weight is 0). Clip
+   * analysis always runs both models.
+   */
+  cascade?: boolean;
+  /**
    * Run Wav2Vec2 in a second Worker so the two models use two cores at once (a hop costs the slower
    * model, not both). Costs one more ONNX Runtime instance (~20 MB). Default true when the device
    * reports 2 or more cores (navigator.hardwareConcurrency). Browser only (Node runs both models in one thread).
@@ -237,6 +253,8 @@ function hysteresis(p: Problems, name: string, v: unknown): Hysteresis | undefin
 }
 
 const SAMPLE_RATE = 16000;
+/** Whether the level gate is on by default (web/README.md: the measurements it rests on). */
+const LEVEL_GATE_DEFAULT = false;
 const seconds = (samples: unknown) => (typeof samples === 'number' ? samples / SAMPLE_RATE : undefined);
 const fromManifest = (field: string, get: (m: Manifest) => unknown): OptionDefault => ({ kind: 'manifest', field, get });
 
@@ -358,6 +376,10 @@ export const OPTIONS = {
     doc: 'no new onset of a label this long after its offset',
   }),
   topAudioSetLabels: number({ unit: 'count', min: 0, max: 521, integer: true, default: 3, doc: 'YAMNet AudioSet labels reported per window' }),
+  levelGate: flag(LEVEL_GATE_DEFAULT, 'live only: skip the models while the input is quiet (below `levelGateDb`, plus hangover); skipped windows count as "normal" for the Decider; clips always run every window'),
+  levelGateDb: number({ unit: 'dBFS (RMS)', min: -120, max: 0, default: -50, doc: 'level gate threshold: a window is analysed when its loudest 0.1 s reaches this level' }),
+  levelGateHangoverSeconds: number({ unit: 's', min: 0, max: 600, default: 5, doc: 'the level gate stays open this long after the last loud 0.1 s (cry pauses, decay)' }),
+  cascade: flag(true, "live only: don't run Wav2Vec2 while its fusion weight is 0 (`weighted_mean`/`geometric_mean`), where it cannot change a decision; clips always run both"),
   threads: optionalNumber({
     unit: 'count', min: 1, max: 16, integer: true, default: { kind: 'other', text: 'browser: min(4, ceil(cores/2)) if cross-origin isolated, else 1; Node: 1' },
     doc: 'ONNX Runtime WASM threads',

@@ -168,13 +168,13 @@ export class PipelineWorker {
   }
 
   /** A pipeline whose stage times go to the benchmark's stats. */
-  private timedPipeline(sampleRate: number) {
-    return this.engine!.createPipeline(sampleRate, (t) => addTiming(this.stats, t, sampleRate));
+  private timedPipeline(sampleRate: number, live = false) {
+    return this.engine!.createPipeline(sampleRate, (t) => addTiming(this.stats, t, sampleRate), live);
   }
 
   private startLive(m: Extract<ToWorker, { type: 'start' }>): void {
     Object.assign(this.stats, emptyStats());
-    const live: Live = { ...this.timedPipeline(m.sampleRate), sampleRate: m.sampleRate, paused: false, stopped: false };
+    const live: Live = { ...this.timedPipeline(m.sampleRate, true), sampleRate: m.sampleRate, paused: false, stopped: false };
     this.live = live;
     if (m.ring) {
       live.ring = new SampleRing(m.ring);

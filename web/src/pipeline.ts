@@ -6,6 +6,22 @@ import type { CoreEvent, CoreWindow, DeciderLike, DeciderOutput, FrontEndLike } 
 import type { ModelName, Probs } from './labels.js';
 import type { AudioSetLabel, ClipResult, DetectionEvent, WindowResult } from './types.js';
 import { summarize } from './clip-summary.js';
+import { LevelGate } from './level-gate.js';
+
+/**
+ * What the Decider receives for a window the level gate skipped: the model's output stands in as
+ * "certainly normal" (cry 0, scream 0, normal 1). Why a fixed output rather than skipping the
+ * decision: the Decider keeps deciding on its grid, so
+ *   * EMA smoothing decays towards 0 in a quiet room as it would on the models' (near-normal)
+ *     output for room tone, only a little faster; median smoothing fills with normal;
+ *   * an open episode closes through the hysteresis' `off` threshold and min-duration/cooldown
+ *     timing as usual (skipping decisions would freeze the smoothed value above `off` and leave
+ *     the episode open until the next sound);
+ *   * decision times stay on the hop grid (no gaps in the window stream).
+ * The cost: quiet windows are scored "normal" without looking, so a cry quieter than the gate's
+ * threshold is not detected (choose the threshold well below a cry near the device: web/README.md).
+ */
+export const GATED_PROBS: Probs = [0, 0, 1];
 
 export interface YamnetOutput {
   /** Three-class probabilities. */
@@ -38,6 +54,11 @@ export interface PipelineDeps {
   onTiming?: (t: StageTiming) => void;
   /** Windows a clip's verdict is taken from (the manifest's clip_summary.windows; see clip-summary.ts). */
   clipTopWindows: number;
+  /**
+   * Input-level gate (level-gate.ts): windows of a quiet room are not sent to the models and the
+   * Decider receives GATED_PROBS for them. Omit for no gate (clip analysis always runs every window).
+   */
+  gate?: { sampleRate: number; thresholdDb: number; hangoverSeconds: number };
 }
 
 /**
@@ -63,6 +84,8 @@ interface ModelResult {
   end: number;
   probs: Probs;
   top?: AudioSetLabel[];
+  /** The level gate skipped the model for this window (probs = GATED_PROBS). */
+  gated?: boolean;
 }
 
 interface ModelTrack {
@@ -108,6 +131,7 @@ export class FramePipeline {
   private keepLog = false;
   private busy = false;
   private finished = false;
+  private readonly gate: LevelGate | null;
 
   constructor(private readonly deps: PipelineDeps) {
     const t = deps.timing;
@@ -122,6 +146,14 @@ export class FramePipeline {
       const win = m === 'yamnet' ? t.yamnetWindow : t.wav2vec2Window;
       this.tracks.set(m, { step: Math.max(1, Math.round(hop / this.hop)), firstTick: this.tick(win), lastTick: -Infinity, queue: [], latest: null });
     }
+    this.gate = deps.gate
+      ? new LevelGate({ ...deps.gate, maxWindowSeconds: Math.max(active.includes('yamnet') ? t.yamnetWindow : 0, active.includes('wav2vec2') ? t.wav2vec2Window : 0) })
+      : null;
+  }
+
+  /** Windows the level gate was asked about and let through since the stream began (null: no gate). */
+  get gateStats(): { windows: number; analysed: number } | null {
+    return this.gate ? { windows: this.gate.asked, analysed: this.gate.opened } : null;
   }
 
   /** Windows a clip's verdict is taken from (see clip-summary.ts). */
@@ -149,7 +181,10 @@ export class FramePipeline {
       out.push({ type: 'warning', message: `${bad} non-finite samples (NaN/Inf) replaced by silence` });
     }
     await this.exclusive(async () => {
-      this.timed(() => this.deps.frontEnd.push(samples), (ms) => ({ stage: 'frontEnd', ms, samples: samples.length }));
+      this.timed(() => {
+        this.deps.frontEnd.push(samples);
+        this.gate?.push(samples);
+      }, (ms) => ({ stage: 'frontEnd', ms, samples: samples.length }));
       await this.drain(out);
       this.emitReady(out, false);
     });
@@ -161,6 +196,7 @@ export class FramePipeline {
     const out: PipelineEvent[] = [];
     await this.exclusive(async () => {
       this.deps.frontEnd.flush();
+      this.gate?.flush();
       await this.drain(out);
       const last = this.emitReady(out, true);
       for (const e of this.deps.decider.flush(last)) out.push(toEvent(e));
@@ -172,6 +208,7 @@ export class FramePipeline {
   reset(): void {
     this.deps.frontEnd.reset();
     this.deps.decider.reset();
+    this.gate?.reset();
     for (const t of this.tracks.values()) Object.assign(t, { lastTick: -Infinity, queue: [], latest: null });
     this.emittedTick = -Infinity;
     this.log = { yamnet: [], wav2vec2: [] };
@@ -240,7 +277,9 @@ export class FramePipeline {
     const byModel: Record<ModelName, CoreWindow[]> = { yamnet: [], wav2vec2: [] };
     const pop = () => this.timed(() => this.deps.frontEnd.pop(), (ms) => ({ stage: 'frontEnd', ms, samples: 0 }));
     for (let w = pop(); w; w = pop()) {
-      if (this.tracks.has(w.model)) byModel[w.model].push(w);
+      if (!this.tracks.has(w.model)) continue;
+      if (this.gate && !this.gate.isOpen(w.start, w.end)) this.skip(w);
+      else byModel[w.model].push(w);
     }
     // Both models at once: when Wav2Vec2 runs in its own Worker this uses a second core; with both
     // in one ORT instance the runs simply queue. Results land in per-model tracks, so the order in
@@ -260,6 +299,14 @@ export class FramePipeline {
     }
     const settled = await Promise.allSettled(runs);
     for (const r of settled) if (r.status === 'rejected') throw r.reason;
+  }
+
+  /** A window the level gate skipped: GATED_PROBS in place of the model's output. */
+  private skip(w: CoreWindow): void {
+    const track = this.tracks.get(w.model)!;
+    const tick = this.tick(w.end);
+    track.queue.push({ tick, start: w.start, end: w.end, probs: GATED_PROBS, gated: true });
+    track.lastTick = Math.max(track.lastTick, tick);
   }
 
   private async run(model: ModelName, windows: CoreWindow[], out: PipelineEvent[], infer: (ws: CoreWindow[]) => Promise<{ probs: Probs; top?: AudioSetLabel[] }[]>): Promise<void> {
@@ -350,8 +397,10 @@ export class FramePipeline {
       method: d.method,
       models: d.models,
     };
-    if (used.yamnet) window.yamnet = used.yamnet.probs;
-    if (used.wav2vec2) window.wav2vec2 = used.wav2vec2.probs;
+    // A gated window's stand-in output is not a model's: it is not reported as one.
+    if (used.yamnet && !used.yamnet.gated) window.yamnet = used.yamnet.probs;
+    if (used.wav2vec2 && !used.wav2vec2.gated) window.wav2vec2 = used.wav2vec2.probs;
+    if (Object.values(used).every((r) => r.gated)) window.gated = true;
     if (used.yamnet?.top && used.yamnet.top.length) window.topAudioSet = used.yamnet.top;
     out.push({ type: 'window', window });
     for (const e of d.events) out.push(toEvent(e));

@@ -25,6 +25,11 @@ export interface WindowResult {
   models: ModelName[];
   /** YAMNet's top AudioSet classes for its latest window (when YAMNet ran). */
   topAudioSet?: AudioSetLabel[];
+  /**
+   * true when the level gate skipped the models for this decision (the room was quiet): no model
+   * probabilities, and the Decider was given "normal" (pipeline.ts GATED_PROBS).
+   */
+  gated?: boolean;
 }
 
 /**

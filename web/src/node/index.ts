@@ -10,7 +10,7 @@ import { loadEngine, ManifestError, type LoadedEngine, type ModelSource } from '
 import type { ModelName } from '../labels.js';
 import type { Manifest } from '../manifest.js';
 import { resolveOptions, type CryDetectorOptions, type DetectionSettings } from '../options.js';
-import { checkClip, classifyClip } from '../pipeline.js';
+import { checkClip, classifyClip, type PipelineEvent, type StageTiming } from '../pipeline.js';
 import type { ClipResult } from '../types.js';
 import { isWav, parseWav, type DecodedAudio } from '../wav.js';
 import { decodeFlac } from './flac.js';
@@ -64,8 +64,23 @@ export interface LoadClassifierOptions extends Omit<CryDetectorOptions, 'modelBa
   modelsDir?: string;
 }
 
+/** A live-like stream in Node: the browser's listening pipeline (level gate and cascade as the options say). */
+export interface ClassifierStream {
+  /** Feeds audio at the stream's rate (await each call before the next). */
+  process(samples: Float32Array): Promise<PipelineEvent[]>;
+  /** Ends the stream (closes open episodes). */
+  finish(): Promise<PipelineEvent[]>;
+  /** Models this stream runs (the cascade may leave Wav2Vec2 out). */
+  models: ModelName[];
+  /** Windows the level gate was asked about / let through (null: gate off). */
+  gateStats(): { windows: number; analysed: number } | null;
+  dispose(): void;
+}
+
 export interface Classifier {
   classify(samples: Float32Array, sampleRate: number): Promise<ClipResult>;
+  /** A listening stream (as CryDetector's in the browser), e.g. for benchmarks of the gate and cascade. */
+  stream(sampleRate: number, onTiming?: (t: StageTiming) => void): ClassifierStream;
   manifest: Manifest;
   /** The detection settings in use (options, else the model manifest's): the same as the browser's for the same options. */
   settings: DetectionSettings;
@@ -118,6 +133,16 @@ export async function loadClassifier(opts: LoadClassifierOptions = {}): Promise<
       } finally {
         dispose();
       }
+    },
+    stream(sampleRate, onTiming) {
+      const { pipeline, dispose } = engine.createPipeline(sampleRate, onTiming, true);
+      return {
+        process: (x) => pipeline.process(x),
+        finish: () => pipeline.finish(),
+        models: pipeline.activeModels,
+        gateStats: () => pipeline.gateStats,
+        dispose,
+      };
     },
     async dispose() {
       for (const s of Object.values(sessions)) await s?.release();
