@@ -61,6 +61,10 @@ async function main() {
   if (q.get('precision')) variant.wav2vec2Precision = q.get('precision') as 'int8' | 'fp32';
   if (q.get('parallel')) variant.parallelModels = q.get('parallel') === '1';
   if (q.get('w2vhop')) variant.wav2vec2HopSeconds = Number(q.get('w2vhop'));
+  // Live listening only (the clip throughput above always runs every window): gate=1 turns the level gate on, cascade=0 off.
+  if (q.get('gate')) variant.levelGate = q.get('gate') === '1';
+  if (q.get('gatedb')) variant.levelGateDb = Number(q.get('gatedb'));
+  if (q.get('cascade')) variant.cascade = q.get('cascade') === '1';
   if (q.get('models')) variant.models = q.get('models')!.split(',') as ('yamnet' | 'wav2vec2')[];
   const skip = new Set((q.get('skip') ?? '').split(',').filter(Boolean));
   print(`variant: ${JSON.stringify(variant)}${skip.size ? ` skip ${[...skip].join(',')}` : ''}`);

@@ -87,6 +87,45 @@ describe('cryscope/node with the real core and models', () => {
     await expect(decodeFile(cut)).rejects.toThrow(/FLAC decode lost audio: \d+ of \d+ samples/);
   });
 
+  it('live streams: the cascade (no Wav2Vec2 at fusion weight 0) and the level gate decide the same episodes as both models on every window', async () => {
+    // A quiet room (−70 dBFS noise), a real cry at a usual level, quiet again; the shipped fusion gives Wav2Vec2 weight 0.
+    const clip = longestClip('cry');
+    const a = await decodeFile(clip.path);
+    expect(a.sampleRate).toBe(16000);
+    let seed = 7;
+    const noise = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32 * 2 - 1) * 10 ** (-70 / 20) * Math.sqrt(3);
+    const x = new Float32Array(16000 * 20 + a.samples.length);
+    for (let i = 0; i < x.length; i++) x[i] = noise();
+    for (let i = 0; i < a.samples.length; i++) x[16000 * 8 + i] += a.samples[i];
+    const run = async (options: Parameters<typeof loadClassifier>[0]) => {
+      const c = await loadClassifier({ topAudioSetLabels: 0, ...options });
+      const s = c.stream(16000);
+      const evs = [];
+      for (let i = 0; i < x.length; i += 4096) evs.push(...(await s.process(x.subarray(i, i + 4096))));
+      evs.push(...(await s.finish()));
+      const out = { models: s.models, gate: s.gateStats(), windows: evs.filter((e) => e.type === 'window').map((e) => (e as any).window), events: evs.filter((e) => e.type === 'onset' || e.type === 'offset').map((e) => (e as any).event) };
+      s.dispose();
+      await c.dispose();
+      return out;
+    };
+    const both = await run({ levelGate: false, cascade: false });
+    const cascade = await run({ levelGate: false, cascade: true });
+    const gated = await run({ levelGate: true, cascade: true });
+    expect(both.models).toEqual(['yamnet', 'wav2vec2']);
+    expect(cascade.models).toEqual(['yamnet']);
+    expect(both.events.some((e) => e.label === 'cry')).toBe(true);
+    // Cascade: the fused value is YAMNet's either way, so every decision from the first with both models on is the same.
+    const byEnd = new Map(cascade.windows.map((w) => [w.end, w]));
+    const paired = both.windows.filter((w) => w.wav2vec2 && byEnd.has(w.end));
+    expect(paired.length).toBeGreaterThan(40);
+    for (const w of paired) for (let k = 0; k < 3; k++) expect(byEnd.get(w.end)!.fused[k]).toBeCloseTo(w.fused[k], 5);
+    expect(cascade.events).toEqual(both.events);
+    // Gate: most of the quiet is skipped; the cry's episodes are the same (times within one hop).
+    expect(gated.gate!.analysed).toBeLessThan(gated.gate!.windows * 0.8);
+    expect(gated.events.map((e) => `${e.type} ${e.label}`)).toEqual(cascade.events.map((e) => `${e.type} ${e.label}`));
+    gated.events.forEach((e, i) => expect(Math.abs(e.start - cascade.events[i].start)).toBeLessThanOrEqual(0.5));
+  }, 300_000);
+
   it('rejects bad input with clear errors', async () => {
     await expect(clf.classify(new Float32Array(0), 16000)).rejects.toThrow(/empty/);
     await expect(clf.classify(Float32Array.from([0, NaN, 0]), 16000)).rejects.toThrow(/non-finite/);
