@@ -254,7 +254,7 @@ function hysteresis(p: Problems, name: string, v: unknown): Hysteresis | undefin
 
 const SAMPLE_RATE = 16000;
 /** Whether the level gate is on by default (web/README.md: the measurements it rests on). */
-const LEVEL_GATE_DEFAULT = false;
+const LEVEL_GATE_DEFAULT = true;
 const seconds = (samples: unknown) => (typeof samples === 'number' ? samples / SAMPLE_RATE : undefined);
 const fromManifest = (field: string, get: (m: Manifest) => unknown): OptionDefault => ({ kind: 'manifest', field, get });
 
