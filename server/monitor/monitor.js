@@ -40,7 +40,7 @@ function renderDevices(devices) {
     const cells = [
       [d.deviceId],
       [d.state, d.state],
-      [reasons || (d.state === 'offline' && d.reported ? `last reported ${d.reported}` : '')],
+      [reasons || (d.state === 'stopped' ? 'stopped by the nursery device' : d.state === 'offline' && d.reported ? `last reported ${d.reported}` : '')],
       [d.lastBatchAt ? new Date(d.lastBatchAt).toLocaleTimeString() : 'never'],
     ];
     for (const [text, state] of cells) {

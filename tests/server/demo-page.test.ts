@@ -200,6 +200,30 @@ describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)',
     await caregiver.close();
   });
 
+  // Issue #14: stop() on the nursery page was shown as "offline" 15 s later (nothing was reported);
+  // it is reported as "stopped" (through the outbox, sent at once) and the caregiver page shows it
+  // at once and keeps it past the offline timeout, though the stopped page sends nothing more.
+  it.skipIf(!haveModels)('stopping the nursery page shows "stopped" on the caregiver page at once, and still past the offline timeout', async () => {
+    const { caregiver, nursery } = await caregiverAndNursery();
+    const row = 'tr[data-device="device-b"]';
+    const cell = (state: string) => `${row} td[data-state=${state}]`;
+    await nursery.getByTestId('stop').click();
+    const stoppedAt = Date.now();
+    await nursery.waitForSelector('[data-testid=status][data-state=stopped]');
+    await nursery.waitForSelector('[data-testid=reported-state][data-state=stopped]', { timeout: 5_000 });
+    await caregiver.waitForSelector(cell('stopped'), { timeout: 5_000 });
+    console.log(`caregiver page showed "stopped" ${Date.now() - stoppedAt} ms after the click`);
+    expect(await caregiver.locator(`${row} td`).nth(2).textContent()).toBe('stopped by the nursery device');
+    // Past the default 15 s offline timeout: still stopped (the page sends nothing more), never offline.
+    const offline = caregiver.waitForSelector(cell('offline'), { timeout: 17_000 }).then(() => true, () => false);
+    expect(await offline).toBe(false);
+    expect(await caregiver.locator(cell('stopped')).count()).toBe(1);
+    const lastBatchAt = Date.parse((await stack.get('/api/v1/devices', VIEWER)).body.devices[0].lastBatchAt);
+    expect(Date.now() - lastBatchAt).toBeGreaterThan(15_000); // really silent for longer than the timeout
+    await nursery.close();
+    await caregiver.close();
+  });
+
   // Issue #14: a microphone unplugged and not coming back shows degraded (with the reason) on the
   // caregiver page — not offline, though the nursery has no capture and so no results to send —
   // and listening once a restart succeeds.

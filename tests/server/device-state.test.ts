@@ -1,5 +1,5 @@
 // Device state on the real stack (issue #14) — Temporal dev server, worker and API on PGlite
-// (one process) and on a real PostgreSQL: a nursery device reports listening / paused / degraded (with reasons) in
+// (one process) and on a real PostgreSQL: a nursery device reports listening / paused / degraded (with reasons) / stopped in
 // cryscope.batch/1's optional `device` field; the storage workflow keeps the latest report per
 // device, the caregiver's device list shows it, and the SSE feed pushes each change once it is
 // stored. A malformed report is refused 400 and nothing is stored; silence still means offline.
@@ -54,6 +54,8 @@ describe.each(['pglite', 'postgres'] as const)('%s', (kind) => {
       ['degraded without a reason', { state: 'degraded', since: '2026-03-02T00:00:00Z' }, '/device/reasons'],
       ['an unknown reason', { state: 'degraded', reasons: ['gremlins'], since: '2026-03-02T00:00:00Z' }, '/device/reasons/0'],
       ['a reason on paused', { state: 'paused', reasons: ['microphone-ended'], since: '2026-03-02T00:00:00Z' }, '/device/reasons'],
+      ['a reason on stopped', { state: 'stopped', reasons: ['audio-closed'], since: '2026-03-02T00:00:00Z' }, '/device/reasons'],
+      ['"Stopped" (states are lower case)', { state: 'Stopped', since: '2026-03-02T00:00:00Z' }, '/device/state'],
       ['February 30 as since', { state: 'paused', since: '2026-02-30T00:00:00Z' }, '/device/since'],
       ['an extra property', { state: 'paused', since: '2026-03-02T00:00:00Z', note: 'x' }, '/device/note'],
     ];
@@ -127,6 +129,32 @@ describe.each(['pglite', 'postgres'] as const)('%s', (kind) => {
         return a.state === 'offline' ? a : null;
       }, (OFFLINE_AFTER_S + 10) * 1000, 250);
       expect(off).toMatchObject({ reported: 'paused', reasons: [] });
+    });
+
+    // stop() on the nursery page reports "stopped" and then sends nothing more: the caregiver must see
+    // the deliberate stop at once and keep seeing it, not "offline" once the timeout has passed.
+    it('a stopped device is pushed as stopped at once and stays stopped past the offline timeout; a new start is listening', async () => {
+      const sse = await new SseClient(stack.api.url, VIEWER).open();
+      const t = Date.now() + 180_000; // after the tests before's `since`
+      await stack.postUntilAccepted(beat({ state: 'listening', since: new Date(t).toISOString() }, { sessionId: 'stop-1' }));
+      await pushed(sse, 'listening');
+      const stopSince = new Date(t + 1000).toISOString();
+      await stack.postUntilAccepted(beat({ state: 'stopped', since: stopSince }, { sessionId: 'stop-1' }));
+      expect(await pushed(sse, 'stopped')).toMatchObject({ reported: 'stopped', reasons: [], since: stopSince });
+      const stoppedAt = Date.now();
+      // Past the timeout (+2 s for the per-second re-derivation): still stopped, never pushed offline.
+      await new Promise((r) => setTimeout(r, (OFFLINE_AFTER_S + 2) * 1000));
+      expect(await deviceA()).toMatchObject({ state: 'stopped', reported: 'stopped' });
+      const lastBatchAt = Date.parse((await deviceA() as unknown as { lastBatchAt: string }).lastBatchAt);
+      expect(Date.now() - lastBatchAt).toBeGreaterThan(OFFLINE_AFTER_S * 1000); // silent for longer than the timeout
+      const after = sse.events.filter((e) => e.event === 'devices').map((e) => e.data.devices.find((d: { deviceId: string }) => d.deviceId === 'device-a')?.state);
+      expect(after.at(-1)).toBe('stopped');
+      expect(after.slice(after.indexOf('stopped'))).not.toContain('offline');
+      console.log(`stopped for ${Date.now() - stoppedAt} ms with offlineAfterSeconds ${OFFLINE_AFTER_S}: still stopped`);
+      // The next start (a new session) reports listening with a later since.
+      await stack.postUntilAccepted(beat({ state: 'listening', since: new Date(t + 2000).toISOString() }, { sessionId: 'stop-2' }));
+      expect(await pushed(sse, 'listening')).toMatchObject({ reported: 'listening', sessionId: 'stop-2' });
+      await sse.close();
     });
 
     it('a device that never reports a state (an older client) is listening while batches arrive', async () => {

@@ -75,7 +75,8 @@ describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data 
   });
 
   it('applies 004 once: events stored before it are published (numbered) in storage order; new ones wait for publishEvents', async () => {
-    expect(await migrate(db)).toEqual([4, 5]); // 005 (device states) adds a table and touches no row
+    // 005 (device states) adds a table and touches no row; 006 widens its CHECK (stopped)
+    expect(await migrate(db)).toEqual([4, 5, 6]);
     expect(await migrate(db)).toEqual([]);
     const legacy = await feedAfter(db, null, 0, 10);
     expect(legacy.map((e) => [e.id, e.batchId, e.type, e.at])).toEqual([[1, LEGACY, 'offset', '2026-01-01T00:00:01.000Z']]);
@@ -87,6 +88,16 @@ describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data 
     expect(await publishEvents(db, [fresh])).toBe(0);
     expect((await feedAfter(db, ['device-a'], 1, 10)).map((e) => [e.id, e.type])).toEqual([[2, 'onset'], [3, 'offset']]);
     expect(await feedAfter(db, ['device-b'], 0, 10)).toEqual([]);
+  });
+
+  it('after 006 the device_states CHECK takes "stopped" and still refuses a state nobody reports', async () => {
+    const put = (state: string) => db.query(`INSERT INTO device_states (device_id, state, since, session_id, batch_id)
+      VALUES ('mig-dev', $1, now(), 's', '55555555-2222-4333-8444-555555555555')
+      ON CONFLICT (device_id) DO UPDATE SET state = EXCLUDED.state`, [state]);
+    await put('stopped');
+    expect((await db.query(`SELECT state FROM device_states WHERE device_id = 'mig-dev'`)).rows).toEqual([{ state: 'stopped' }]);
+    await expect(put('offline')).rejects.toThrow(/device_states_state_check/);
+    await db.query(`DELETE FROM device_states WHERE device_id = 'mig-dev'`);
   });
 
   it('a legacy key (no content hash) re-posted counts as a duplicate; another device may use the same id', async () => {

@@ -90,6 +90,7 @@ describe('validateBatch (cryscope.batch/1)', () => {
     ['degraded without reasons', (b) => { b.device = { state: 'degraded', since: '2026-03-02T00:00:00Z' }; }, '/device/reasons'],
     ['degraded with no reason', (b) => { b.device = { state: 'degraded', reasons: [], since: '2026-03-02T00:00:00Z' }; }, '/device/reasons'],
     ['paused with a reason', (b) => { b.device = { state: 'paused', reasons: ['audio-suspended'], since: '2026-03-02T00:00:00Z' }; }, '/device/reasons'],
+    ['stopped with a reason', (b) => { b.device = { state: 'stopped', reasons: ['audio-closed'], since: '2026-03-02T00:00:00Z' }; }, '/device/reasons'],
   ];
   for (const [name, mutate, path] of crossField) {
     it(`rejects ${name} at ${path}`, () => {
@@ -99,8 +100,9 @@ describe('validateBatch (cryscope.batch/1)', () => {
     });
   }
 
-  it('accepts the device state reports (issue #14): listening, paused, degraded with reasons; the JSON Schema agrees', () => {
+  it('accepts the device state reports (issue #14): listening, paused, degraded with reasons, stopped; the JSON Schema agrees', () => {
     const reports = [
+      { state: 'stopped', since: '2026-03-02T00:00:05Z' },
       { state: 'listening', since: '2026-03-02T00:00:00.000Z' },
       { state: 'paused', since: '2026-03-02T00:00:00+01:00', reasons: [] },
       { state: 'degraded', reasons: ['microphone-ended', 'model-fallback', 'outbox-backlog'], since: '2026-03-02T00:00:00Z' },

@@ -493,6 +493,10 @@ export class CryDetector extends Emitter<DetectorEvents> {
       this.unwatchPage = null;
       await this.wakeLock.release();
       await this.restarting; // a restart in progress returns without reopening once it sees `stopping`
+      // Report "stopped" before the teardown, through the poster (outbox, then sent at once): the
+      // caregiver view shows a deliberate stop right away, not "offline" after the server's timeout,
+      // and the offsets the teardown flushes and the final batch carry it too.
+      this.reporter.detector('stopped', null);
       await this.closeLive();
       this.health = null;
       this.setState('stopped');

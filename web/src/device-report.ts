@@ -9,6 +9,9 @@
 //                          backing up ('outbox-backlog': ≥ BACKLOG_BATCHES batches waiting while
 //                          the backend keeps failing)
 //   listening              otherwise
+//   stopped                after stop() (the detector reports it before tearing down, so the
+//                          caregiver view shows a deliberate stop at once instead of "offline"
+//                          after the server's timeout); nothing else is reported until a new start
 // "offline" is never reported: the server says so when nothing arrives.
 import type { CaptureProblem } from './capture-health.js';
 import type { PosterStatus } from './poster.js';
@@ -18,7 +21,7 @@ import type { DeviceReason, DeviceStateReport } from './protocol/index.js';
 export const BACKLOG_BATCHES = 3;
 
 /** What the reporter needs of the detector's state ('recovering' counts as degraded). */
-export type ReportableState = 'listening' | 'degraded' | 'recovering' | 'paused';
+export type ReportableState = 'listening' | 'degraded' | 'recovering' | 'paused' | 'stopped';
 
 export class DeviceStateReporter {
   private report: DeviceStateReport | null = null;
@@ -42,9 +45,16 @@ export class DeviceStateReporter {
     this.backlog = false;
   }
 
-  /** The detector's state changed (or its capture problem). Other states (stopped, …) report nothing. */
+  /**
+   * The detector's state changed (or its capture problem). Other states (ready, starting,
+   * destroyed) report nothing. 'stopped' is reported only when this start reported something
+   * (a start that failed before listening has nothing to take back), and it sticks until reset():
+   * a capture signal or a poster status arriving during the teardown must not undo it.
+   */
   detector(state: string, problem: CaptureProblem | null): void {
-    if (state !== 'listening' && state !== 'degraded' && state !== 'recovering' && state !== 'paused') return;
+    if (state !== 'listening' && state !== 'degraded' && state !== 'recovering' && state !== 'paused' && state !== 'stopped') return;
+    if (state === 'stopped' && !this.state) return;
+    if (this.state === 'stopped') return;
     this.state = state;
     this.problem = problem;
     this.emit();
@@ -68,12 +78,12 @@ export class DeviceStateReporter {
   private emit(): void {
     if (!this.state) return;
     const reasons: DeviceReason[] = [];
-    if (this.state !== 'paused') {
+    if (this.state !== 'paused' && this.state !== 'stopped') {
       if (this.problem) reasons.push(this.problem);
       if (this.failedModels.size) reasons.push('model-fallback');
       if (this.backlog) reasons.push('outbox-backlog');
     }
-    const state = this.state === 'paused' ? 'paused' : reasons.length ? 'degraded' : 'listening';
+    const state = this.state === 'paused' || this.state === 'stopped' ? this.state : reasons.length ? 'degraded' : 'listening';
     const prev = this.report;
     if (prev && prev.state === state && (prev.reasons ?? []).join() === reasons.join()) return;
     this.report = { state, ...(reasons.length ? { reasons } : {}), since: new Date(this.now()).toISOString() };

@@ -1,16 +1,19 @@
 /**
- * A household's devices and their state (issue #14). Devices report `listening`, `paused` or
- * `degraded` (with reasons) in cryscope.batch/1's optional `device` field, on every batch and
- * on state-only beats; the storage transaction keeps the latest report per device
- * (upsertDeviceStates, migration 005). "offline" is derived, never reported: no batch arrived
- * within offlineAfterSeconds (a device that stops sending, whatever it said last). A device
- * that never reported a state (an older client) shows "listening" while its batches arrive.
+ * A household's devices and their state (issue #14). Devices report `listening`, `paused`,
+ * `degraded` (with reasons) or `stopped` in cryscope.batch/1's optional `device` field, on every
+ * batch and on state-only beats; the storage transaction keeps the latest report per device
+ * (upsertDeviceStates, migrations 005-006). "offline" is derived, never reported: no batch arrived
+ * within offlineAfterSeconds (a device that stops sending, whatever it said last) — except after
+ * "stopped": a stopped device sends nothing on purpose, so it stays "stopped" (silence is what a
+ * stop means, not a lost device). A device that never reported a state (an older client) shows
+ * "listening" while its batches arrive.
  */
 import type { DetectionBatchV1, DeviceReason } from 'cryscope/protocol';
 import type { Queryable } from '../db/adapter.js';
 import { FEED_CHANNEL } from './event-feed.js';
 
-export type DeviceState = 'listening' | 'paused' | 'degraded' | 'offline';
+export type ReportedState = 'listening' | 'paused' | 'degraded' | 'stopped';
+export type DeviceState = ReportedState | 'offline';
 
 export interface DeviceStatus {
   deviceId: string;
@@ -18,7 +21,7 @@ export interface DeviceStatus {
   /** Why the device is degraded (empty otherwise); as reported. */
   reasons: DeviceReason[];
   /** The state the device last reported (null if it never reported one); kept when it went offline. */
-  reported: 'listening' | 'paused' | 'degraded' | null;
+  reported: ReportedState | null;
   /** When the reported state began on the device (ISO-8601), null if none. */
   since: string | null;
   /** Arrival time of the device's last stored batch (ISO-8601), null if it never sent one. */
@@ -68,7 +71,7 @@ export async function deviceStates(db: Queryable, devices: string[], offlineAfte
      WHERE device_id = ANY($1::text[]) ORDER BY device_id, last_batch_at DESC`,
     [devices],
   );
-  const reports = await db.query<{ device_id: string; state: 'listening' | 'paused' | 'degraded'; reasons: DeviceReason[] | string; since: Date | string }>(
+  const reports = await db.query<{ device_id: string; state: ReportedState; reasons: DeviceReason[] | string; since: Date | string }>(
     'SELECT device_id, state, reasons, since FROM device_states WHERE device_id = ANY($1::text[])',
     [devices],
   );
@@ -82,7 +85,8 @@ export async function deviceStates(db: Queryable, devices: string[], offlineAfte
     if (!row) return { ...base, state: 'offline', reasons: [], lastBatchAt: null, sessionId: null };
     const at = new Date(row.last_batch_at);
     const fresh = now - at.getTime() <= offlineAfterSeconds * 1000;
-    const state: DeviceState = !fresh ? 'offline' : rep?.state ?? 'listening';
+    // A deliberate stop stays "stopped" however long the silence: the device said why it is silent.
+    const state: DeviceState = rep?.state === 'stopped' ? 'stopped' : !fresh ? 'offline' : rep?.state ?? 'listening';
     return { ...base, state, reasons: state === 'degraded' ? reasons : [], lastBatchAt: at.toISOString(), sessionId: row.session_id };
   });
 }

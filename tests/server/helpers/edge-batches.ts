@@ -77,5 +77,5 @@ export function edgeBatch(r: () => number, batchId: string, sessionId: string, d
 }
 
 /** Device states and reasons, valid and not ('offline' is derived, never reported). */
-const STATES = ['listening', 'paused', 'degraded', 'degraded', 'offline', 'Paused', ''];
+const STATES = ['listening', 'paused', 'degraded', 'degraded', 'stopped', 'offline', 'Paused', ''];
 const REASONS = ['microphone-ended', 'model-fallback', 'outbox-backlog', 'audio-interrupted', 'unplugged', 'microphone-ended\u0000'];

@@ -16,7 +16,7 @@ function reporter() {
 }
 
 describe('DeviceStateReporter', () => {
-  it('reports listening, paused after pause(), listening after resume(); nothing before start or for stopped', () => {
+  it('reports listening, paused after pause(), listening after resume(), stopped after stop(); nothing before start', () => {
     const { r, reports, advance } = reporter();
     r.detector('starting', null);
     expect(reports).toEqual([]);
@@ -25,13 +25,39 @@ describe('DeviceStateReporter', () => {
     r.detector('paused', null);
     advance(1000);
     r.detector('listening', null);
+    advance(1000);
     r.detector('stopped', null);
+    r.detector('stopped', null); // stop() reports it first, setState('stopped') repeats it: not news
     expect(reports).toEqual([
       { state: 'listening', since: '2026-12-06T10:00:00.000Z' },
       { state: 'paused', since: '2026-12-06T10:00:01.000Z' },
       { state: 'listening', since: '2026-12-06T10:00:02.000Z' },
+      { state: 'stopped', since: '2026-12-06T10:00:03.000Z' },
     ]);
-    expect(r.current).toEqual(reports[2]);
+    expect(r.current).toEqual(reports[3]);
+  });
+
+  it('stopped sticks through the teardown (capture signals, model failures, outbox status) until a new start', () => {
+    const { r, reports } = reporter();
+    r.detector('listening', null);
+    r.detector('stopped', null);
+    r.detector('degraded', 'microphone-ended');
+    r.modelFailed('yamnet');
+    r.backend({ state: 'retrying', queued: BACKLOG_BATCHES + 1, sent: 0 });
+    expect(reports.map((x) => x.state)).toEqual(['listening', 'stopped']);
+    expect(r.current).toEqual({ state: 'stopped', since: expect.any(String) });
+    r.reset();
+    r.detector('listening', null);
+    expect(r.current).toMatchObject({ state: 'degraded', reasons: ['model-fallback'] }); // model failures outlive a stop
+  });
+
+  it('a start that failed before anything was reported does not report stopped', () => {
+    const { r, reports } = reporter();
+    r.reset();
+    r.detector('starting', null);
+    r.detector('stopped', null);
+    expect(reports).toEqual([]);
+    expect(r.current).toBeNull();
   });
 
   it('capture problems are degraded with the problem as reason (recovering included); the same state again is not news', () => {
@@ -88,6 +114,8 @@ describe('DeviceStateReporter', () => {
     r.backend({ state: 'retrying', queued: 9, sent: 0 });
     r.detector('recovering', 'audio-closed');
     r.detector('paused', null);
+    r.detector('stopped', null);
+    expect(reports.at(-1)?.state).toBe('stopped');
     for (const device of reports) {
       const batch = { schema: 'cryscope.batch/1', batchId: '00000000-0000-4000-8000-000000000001', sessionId: 's', deviceId: 'd', sentAt: device.since, sessionStartedAt: device.since, models: {}, windows: [], events: [], device };
       expect(validateBatch(batch).ok, JSON.stringify(device)).toBe(true);
@@ -138,6 +166,29 @@ describe('ResultPoster device state', () => {
     expect(calls[3]).toMatchObject({ windows: [], events: [], device: { state: 'paused' } });
     for (const c of calls) expect(validateBatch(c).ok).toBe(true);
     expect(new Set(calls.map((c) => c.batchId)).size).toBe(calls.length);
+  });
+
+  it('stop(): "stopped" goes out at once through the outbox; the offsets the teardown flushes and finish() carry it too', async () => {
+    const store = new MemoryBatchStore();
+    const calls: any[] = [];
+    const p = new ResultPoster({
+      backendUrl: 'http://backend.test', sessionId: 's1', deviceId: 'd1', sessionStartedAt: '2026-12-06T10:00:00.000Z',
+      models: {}, store, retryBaseMs: 1_000_000, keepalive: new KeepaliveBudget(),
+      fetch: (async (_u: string, init: any) => { calls.push(JSON.parse(init.body)); return new Response('{}', { status: 202 }); }) as unknown as typeof fetch,
+    });
+    p.setDevice({ state: 'listening', since: '2026-12-06T10:00:00.000Z' });
+    await settle();
+    p.addWindow({ start: 0, end: 1, fused: [0.1, 0.1, 0.8] } as any);
+    p.setDevice({ state: 'stopped', since: '2026-12-06T10:00:09.000Z' }); // what DeviceStateReporter sends on stop()
+    p.addEvent({ type: 'offset', label: 'cry', start: 1, end: 4, peak: 0.9 }); // flushed by the teardown
+    await p.finish();
+    await settle();
+    const stoppedCalls = calls.slice(1);
+    expect(stoppedCalls.length).toBeGreaterThanOrEqual(2);
+    for (const c of stoppedCalls) expect(c.device).toEqual({ state: 'stopped', since: '2026-12-06T10:00:09.000Z' });
+    expect(stoppedCalls[0].windows).toHaveLength(1); // the buffered window went out with the stop report
+    expect(stoppedCalls.flatMap((c) => c.events)).toMatchObject([{ type: 'offset', label: 'cry' }]);
+    expect(await store.count()).toBe(0); // every batch accepted: nothing left waiting in the outbox
   });
 
   it('no beat while batches wait in the outbox (a backend that is down does not collect one per interval)', async () => {

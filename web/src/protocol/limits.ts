@@ -33,8 +33,11 @@ export const LIMITS = Object.freeze({
   maxStateReasons: 8,
 });
 
-/** States a device reports (`device.state`); "offline" is never reported, the server derives it. */
-export const DEVICE_STATES = ['listening', 'paused', 'degraded'] as const;
+/**
+ * States a device reports (`device.state`); "offline" is never reported, the server derives it.
+ * "stopped" is a deliberate stop(): the server shows it as such, never turning it into offline.
+ */
+export const DEVICE_STATES = ['listening', 'paused', 'degraded', 'stopped'] as const;
 
 /**
  * Why a device is degraded (`device.reasons`): the capture problems of the web package's

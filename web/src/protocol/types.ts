@@ -27,7 +27,7 @@ export interface BatchEvent {
 }
 
 /** A state a device reports; "offline" is derived by the server from silence, never sent. */
-export type DeviceStateName = 'listening' | 'paused' | 'degraded';
+export type DeviceStateName = 'listening' | 'paused' | 'degraded' | 'stopped';
 export type DeviceReason =
   | 'microphone-ended' | 'microphone-muted' | 'audio-suspended' | 'audio-interrupted' | 'audio-closed'
   | 'model-fallback' | 'outbox-backlog';
