@@ -35,6 +35,10 @@ export interface ServerConfig {
    * from every device key. Default {} (env CRYSCOPE_VIEWER_KEYS="deviceA+deviceB=token,deviceC=token2").
    */
   viewerKeys: Record<string, string[]>;
+  /** Pairing: how long a pairing code (POST /api/v1/pairing) can be redeemed, seconds. Default 600 (env CRYSCOPE_PAIRING_TTL_S). */
+  pairingTtlSeconds: number;
+  /** Pairing: failed redemptions allowed per client address and minute; the next gets 429. Default 10 (env CRYSCOPE_PAIRING_MAX_FAILURES). */
+  pairingMaxFailures: number;
   /** Monitor: a device that sent no batch for this long is shown offline, seconds. Default 15 (3 batch intervals of the web client's default 5 s) (env CRYSCOPE_OFFLINE_AFTER_S). */
   offlineAfterSeconds: number;
   /** Monitor stream: how often each open stream asks the database for new events even without a NOTIFY from publishing (the fallback), ms. Default 250 (env CRYSCOPE_STREAM_POLL_MS). */
@@ -133,6 +137,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     apiKeys: {},
     viewerKeys: {},
     offlineAfterSeconds: 15,
+    pairingTtlSeconds: 600,
+    pairingMaxFailures: 10,
     streamPollMs: 250,
     episodeMinSeconds: 3,
     alertWebhookUrl: '',
@@ -170,6 +176,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   if (env.CRYSCOPE_API_KEYS) Object.assign(c.apiKeys, parseKeys(env.CRYSCOPE_API_KEYS));
   if (env.CRYSCOPE_VIEWER_KEYS) Object.assign(c.viewerKeys, parseViewerKeys(env.CRYSCOPE_VIEWER_KEYS));
   c.offlineAfterSeconds = num('CRYSCOPE_OFFLINE_AFTER_S', env.CRYSCOPE_OFFLINE_AFTER_S, c.offlineAfterSeconds, 1);
+  c.pairingTtlSeconds = num('CRYSCOPE_PAIRING_TTL_S', env.CRYSCOPE_PAIRING_TTL_S, c.pairingTtlSeconds, 1);
+  c.pairingMaxFailures = num('CRYSCOPE_PAIRING_MAX_FAILURES', env.CRYSCOPE_PAIRING_MAX_FAILURES, c.pairingMaxFailures, 1);
   c.streamPollMs = num('CRYSCOPE_STREAM_POLL_MS', env.CRYSCOPE_STREAM_POLL_MS, c.streamPollMs, 10);
   c.episodeMinSeconds = num('CRYSCOPE_EPISODE_MIN_SECONDS', env.CRYSCOPE_EPISODE_MIN_SECONDS, c.episodeMinSeconds);
   if (env.CRYSCOPE_ALERT_WEBHOOK !== undefined) c.alertWebhookUrl = env.CRYSCOPE_ALERT_WEBHOOK;

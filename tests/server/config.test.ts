@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/src/config.js';
 import { ApiKeys, presentedToken } from '../../server/src/http/auth.js';
+import { FailureLimiter } from '../../server/src/http/rate-limit.js';
+import { formatCode, normalizeCode } from '../../server/src/store/pairing.js';
 
 describe('loadConfig', () => {
   it('has documented defaults', () => {
@@ -74,5 +76,49 @@ describe('ApiKeys', () => {
     expect(presentedToken({ 'x-api-key': 'k' })).toBe('k');
     expect(presentedToken({ authorization: 'Basic dXNlcjpwYXNz' })).toBe('');
     expect(presentedToken({})).toBeNull();
+  });
+});
+
+describe('pairing options and the failure limiter (issue #14)', () => {
+  it('default to a 600 s code lifetime and 10 failures a minute; env sets them; nonsense is refused', () => {
+    expect(loadConfig({ CRYSCOPE_CACHE: '/tmp/cc' })).toMatchObject({ pairingTtlSeconds: 600, pairingMaxFailures: 10 });
+    expect(loadConfig({ CRYSCOPE_PAIRING_TTL_S: '120', CRYSCOPE_PAIRING_MAX_FAILURES: '3' })).toMatchObject({ pairingTtlSeconds: 120, pairingMaxFailures: 3 });
+    expect(() => loadConfig({ CRYSCOPE_PAIRING_TTL_S: '0' })).toThrow(/CRYSCOPE_PAIRING_TTL_S must be a number >= 1/);
+    expect(() => loadConfig({ CRYSCOPE_PAIRING_MAX_FAILURES: 'many' })).toThrow(/CRYSCOPE_PAIRING_MAX_FAILURES must be a number/);
+  });
+
+  it('blocks a client after maxFailures in its window, with the seconds left; others are not affected; the window ends', () => {
+    let now = 1_000_000;
+    const l = new FailureLimiter(3, 60_000, () => now);
+    for (let i = 0; i < 3; i++) { expect(l.blockedFor('a')).toBe(0); l.fail('a'); }
+    expect(l.blockedFor('a')).toBe(60);
+    expect(l.blockedFor('b')).toBe(0);
+    now += 59_500;
+    expect(l.blockedFor('a')).toBe(1);
+    now += 500;
+    expect(l.blockedFor('a')).toBe(0); // a new window
+    l.fail('a');
+    expect(l.blockedFor('a')).toBe(0);
+  });
+
+  it('keeps at most maxClients windows (expired ones first, then the oldest)', () => {
+    let now = 0;
+    const l = new FailureLimiter(1, 1000, () => now, 3);
+    for (const c of ['a', 'b', 'c']) l.fail(c);
+    now += 2000;
+    l.fail('d');
+    expect(l.clients).toBe(1); // a, b, c had expired
+    l.fail('e'); l.fail('f'); l.fail('g');
+    expect(l.clients).toBe(3);
+    expect(l.blockedFor('d')).toBe(0); // the oldest was forgotten to make room
+    expect(l.blockedFor('g')).toBeGreaterThan(0);
+  });
+});
+
+describe('pairing codes (store/pairing.ts)', () => {
+  it('accepts "1234-5678", "1234 5678" and "12345678" as the same 8 digits; nothing else', () => {
+    for (const typed of ['1234-5678', ' 1234 5678 ', '12345678']) expect(normalizeCode(typed)).toBe('12345678');
+    for (const typed of ['1234-567', '123456789', 'abcd-efgh', '１２３４５６７８', '', '1234_5678']) expect(normalizeCode(typed)).toBeNull();
+    expect(formatCode('00420017')).toBe('0042-0017');
   });
 });

@@ -1,6 +1,6 @@
 // Migration 003 (issue #15) on a database that already holds data from 001-002, as an existing
-// demo database does, then 004 (issue #14: the caregiver feed) on top: on embedded PGlite and
-// on a real PostgreSQL, the same SQL.
+// demo database does, then 004-007 (issue #14: the caregiver feed, device states, "stopped",
+// pairing) on top: on embedded PGlite and on a real PostgreSQL, the same SQL.
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,8 +75,8 @@ describe.each(['pglite', 'postgres'] as const)('%s: 003 on a database with data 
   });
 
   it('applies 004 once: events stored before it are published (numbered) in storage order; new ones wait for publishEvents', async () => {
-    // 005 (device states) adds a table and touches no row; 006 widens its CHECK (stopped)
-    expect(await migrate(db)).toEqual([4, 5, 6]);
+    // 005 (device states) adds a table and touches no row; 006 widens its CHECK (stopped); 007 adds the pairing tables
+    expect(await migrate(db)).toEqual([4, 5, 6, 7]);
     expect(await migrate(db)).toEqual([]);
     const legacy = await feedAfter(db, null, 0, 10);
     expect(legacy.map((e) => [e.id, e.batchId, e.type, e.at])).toEqual([[1, LEGACY, 'offset', '2026-01-01T00:00:01.000Z']]);

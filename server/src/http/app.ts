@@ -12,6 +12,7 @@ import { registerHealth } from './routes/health.js';
 import { registerQueries } from './routes/queries.js';
 import { registerDemo } from './routes/demo.js';
 import { registerMonitor } from './routes/monitor.js';
+import { pairedKeyLookup, registerPairing } from './routes/pairing.js';
 import { registerCors } from './cors.js';
 import { registerMonitorPage, registerStatic, securityHeaders } from './static.js';
 import { openApiDocument } from './openapi.js';
@@ -58,7 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   registerCors(app, deps.config.corsOrigins);
   // Auth decides by the matched route's config (see auth-hook.ts), so it covers every route.
-  registerAuth(app, keys);
+  registerAuth(app, keys, pairedKeyLookup(deps.db));
   registerHealth(app, deps);
   app.get('/api/v1/openapi.json', PUBLIC_ROUTE, async () => openApiDocument(deps.config));
   registerDemo(app, deps.config);
@@ -66,6 +67,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerClips(app, deps);
   registerQueries(app, deps);
   registerMonitor(app, deps);
+  registerPairing(app, deps);
   registerMonitorPage(app, join(REPO_ROOT, 'server', 'monitor'));
   registerStatic(app, deps.config.staticDir, deps.config.serveSourceMaps);
   return app;

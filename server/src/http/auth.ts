@@ -8,7 +8,12 @@ export interface Principal {
   admin: boolean;
   /** Set for a read-only caregiver (viewer) key: the household's devices; deviceId is then "". */
   viewerOf?: string[];
+  /** SHA-256 of a viewer key issued by pairing (not configured): it can be revoked while in use. */
+  pairedKeyDigest?: string;
 }
+
+/** Looks up a token the configured keys do not know (paired viewer keys, in the database). */
+export type KeyLookup = (token: string) => Promise<Principal | null>;
 
 /**
  * Per-device bearer tokens configured on the server (token -> device id). Tokens are

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { ApiKeys, presentedToken, type Principal } from '../auth.js';
+import { ApiKeys, presentedToken, type KeyLookup, type Principal } from '../auth.js';
 import { sendError } from '../errors.js';
 
 declare module 'fastify' {
@@ -27,9 +27,10 @@ export const VIEWER_ROUTE = { config: { viewer: true } } as const;
  * Every route needs a key unless it is marked public (secure by default: a new route that
  * forgets to say anything is protected). Monitor routes (VIEWER_ROUTE) take only viewer keys,
  * every other protected route only device keys. A request no route matches gets its 404 here, so an
- * unknown path is not parsed either.
+ * unknown path is not parsed either. A token the configured keys do not know goes to `lookup`
+ * (viewer keys issued by pairing, in the database), whose principal is treated exactly the same.
  */
-export function registerAuth(app: FastifyInstance, keys: ApiKeys) {
+export function registerAuth(app: FastifyInstance, keys: ApiKeys, lookup?: KeyLookup) {
   app.addHook('onRequest', async (req: FastifyRequest, reply) => {
     if (req.is404) return sendError(reply, 404, 'not_found', `no route ${req.method} ${req.url.split('?')[0]}`);
     if (req.routeOptions.config.public) return;
@@ -38,7 +39,16 @@ export function registerAuth(app: FastifyInstance, keys: ApiKeys) {
       reply.header('www-authenticate', 'Bearer realm="cryscope"');
       return sendError(reply, 401, 'unauthorized', 'missing credentials: send "Authorization: Bearer <device API key>"');
     }
-    const principal = token ? keys.authenticate(token) : null;
+    let principal = token ? keys.authenticate(token) : null;
+    if (!principal && token && lookup) {
+      try {
+        principal = await lookup(token);
+      } catch (err) {
+        req.log.warn({ err }, 'cannot look up a paired viewer key');
+        reply.header('retry-after', '2');
+        return sendError(reply, 503, 'database_unavailable', 'cannot check this key right now (database unavailable); retry later');
+      }
+    }
     if (!principal) {
       reply.header('www-authenticate', 'Bearer realm="cryscope", error="invalid_token"');
       return sendError(reply, 401, 'unauthorized', 'invalid credentials: the API key is not known to this server');

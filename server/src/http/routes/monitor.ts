@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { deviceStates } from '../../store/device-states.js';
 import { FEED_CHANNEL, feedAfter, feedHead } from '../../store/event-feed.js';
+import { pairedViewerDevice } from '../../store/pairing.js';
 import type { AppDeps } from '../deps.js';
 import { sendError } from '../errors.js';
 import { SseStream } from '../sse.js';
@@ -65,6 +66,7 @@ export function registerMonitor(app: FastifyInstance, { db, config }: AppDeps) {
     const from = lastEventId(req, reply);
     if (from === undefined) return reply;
     const devices = req.principal!.viewerOf!;
+    const pairedKey = req.principal!.pairedKeyDigest;
     await listen();
     let last = from ?? (await feedHead(db));
     const stream = new SseStream(req, reply);
@@ -86,6 +88,9 @@ export function registerMonitor(app: FastifyInstance, { db, config }: AppDeps) {
         if (devicesDue || Date.now() >= nextDeviceCheck) {
           devicesDue = false;
           nextDeviceCheck = Date.now() + DEVICE_CHECK_MS;
+          // A paired key the device revoked (DELETE /api/v1/pairing/viewers) ends its open stream
+          // within a second; the reconnect then gets 401.
+          if (pairedKey && !(await pairedViewerDevice(db, pairedKey))) break;
           const now = await deviceStates(db, devices, config.offlineAfterSeconds);
           const text = JSON.stringify(now);
           if (text !== states) { states = text; stream.send('devices', { devices: now }); }
