@@ -152,6 +152,29 @@ $('key-form').addEventListener('submit', (ev) => {
   setConn('connecting', 'Connecting…');
   connect(key);
 });
+// A pairing code (POST /api/v1/pairing/redeem, no key needed) is exchanged for a viewer key for
+// the device that showed it; the key is then kept and used exactly like a typed one.
+$('pair-form').addEventListener('submit', async (ev) => {
+  ev.preventDefault();
+  setConn('connecting', 'Pairing…');
+  try {
+    const res = await fetch('/api/v1/pairing/redeem', {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code: $('pair-code').value.trim() }),
+    });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) {
+      setConn('error', res.status === 429 ? `Too many wrong codes: ${body.message}` : `Pairing failed (${res.status}): ${body.message ?? 'no answer'}`);
+      return;
+    }
+    $('pair-code').value = '';
+    $('key').value = body.viewerKey;
+    localStorage.setItem(KEY_STORE, body.viewerKey);
+    setConn('connecting', `Paired with ${body.devices.join(', ')}. Connecting…`);
+    connect(body.viewerKey);
+  } catch (err) {
+    setConn('error', `Pairing failed: ${err.message}`);
+  }
+});
 $('forget').addEventListener('click', () => {
   localStorage.removeItem(KEY_STORE);
   controller?.abort();

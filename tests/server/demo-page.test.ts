@@ -224,6 +224,47 @@ describe.skipIf(!haveDemo)('demo page served by the cryscope server (Chromium)',
     await caregiver.close();
   });
 
+  // Issue #14: pairing instead of a configured key. The nursery page asks for a one-time code; the
+  // caregiver page, in another browser context with no key at all, redeems it, keeps the key it
+  // receives like a typed one, and follows that device live.
+  it.skipIf(!haveModels)('pairing: the nursery page shows a code, the caregiver page redeems it and then sees that device listening', async () => {
+    const b = await launch();
+    opened.push(b);
+    const nursery = await (await b.newContext({ permissions: ['microphone'] })).newPage();
+    await listenOn(nursery);
+    expect(await nursery.getByTestId('pair-result').isVisible()).toBe(false);
+    await nursery.getByTestId('pair').click();
+    await nursery.getByTestId('pair-result').waitFor({ state: 'visible', timeout: 10_000 });
+    const code = (await nursery.getByTestId('pair-code').textContent())!;
+    expect(code).toMatch(/^\d{4}-\d{4}$/);
+    const expiresIn = Date.parse((await nursery.getByTestId('pair-expiry').getAttribute('data-expires-at'))!) - Date.now();
+    expect(expiresIn).toBeGreaterThan(590_000); // the default 10 minutes
+    expect(expiresIn).toBeLessThanOrEqual(600_000);
+    expect(await nursery.getByTestId('pair-link').getAttribute('href')).toBe(`${stack.api.url}/monitor/`);
+
+    const caregiver = await (await b.newContext()).newPage();
+    await caregiver.goto(`${stack.api.url}/monitor/`);
+    expect(await caregiver.getByTestId('conn').getAttribute('data-state')).toBe('idle'); // no key yet
+    await caregiver.getByTestId('pair-code').fill(code);
+    await caregiver.getByTestId('pair').click();
+    await caregiver.waitForSelector('[data-testid=conn][data-state=live]', { timeout: 20_000 });
+    await caregiver.waitForSelector('tr[data-device="device-b"] td[data-state=listening]', { timeout: 20_000 });
+    const key = await caregiver.evaluate(() => localStorage.getItem('cryscope.monitor.key'));
+    expect(key).toMatch(/^cspv_[\w-]{43}$/);
+    expect(await caregiver.locator('#devices tr').count()).toBe(1); // bound to the device that showed the code
+    // Kept like a typed key: a reload connects again without the code.
+    await caregiver.reload();
+    await caregiver.waitForSelector('tr[data-device="device-b"] td[data-state=listening]', { timeout: 20_000 });
+    // The code is used up.
+    const again = await fetch(`${stack.api.url}/api/v1/pairing/redeem`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
+    expect(again.status).toBe(404);
+    // The nursery's stop reaches the paired caregiver as well.
+    await nursery.getByTestId('stop').click();
+    await caregiver.waitForSelector('tr[data-device="device-b"] td[data-state=stopped]', { timeout: 10_000 });
+    await nursery.close();
+    await caregiver.close();
+  });
+
   // Issue #14: a microphone unplugged and not coming back shows degraded (with the reason) on the
   // caregiver page — not offline, though the nursery has no capture and so no results to send —
   // and listening once a restart succeeds.

@@ -12,6 +12,8 @@ const ui = {
   fileResult: $('file-result'), fileTimeline: $<HTMLCanvasElement>('file-timeline'), fileEvents: $('file-events'),
   settings: $<HTMLFormElement>('settings'), backendStatus: $('backend-status'), reportedState: $('reported-state'), about: $('about'),
   wakeLock: $('wake-lock'),
+  pairing: $('pairing'), pair: $<HTMLButtonElement>('pair'), pairResult: $('pair-result'), pairCode: $('pair-code'),
+  pairExpiry: $('pair-expiry'), pairLink: $<HTMLAnchorElement>('pair-link'),
 };
 
 let detector: CryDetector | null = null;
@@ -338,6 +340,7 @@ ui.drop.addEventListener('drop', (e) => {
     const res = await fetch('/api/v1/demo/credentials', { cache: 'no-store' });
     if (res.ok) {
       backend = await res.json();
+      ui.pairing.hidden = !backend?.apiKey; // pairing needs this device's key
       form.checked = q.get('backend') !== 'off';
       ui.backendStatus.textContent = form.checked ? 'Backend: available — results (never audio) will be sent once listening.' : 'Backend: off — results stay in this tab.';
     } else form.disabled = true;
@@ -345,6 +348,30 @@ ui.drop.addEventListener('drop', (e) => {
     form.disabled = true;
   }
 })();
+
+// --- pairing a caregiver device: a one-time code from the server (POST /api/v1/pairing with this
+// device's key), typed into the caregiver page (/monitor/), which exchanges it for its own key ----
+ui.pair.onclick = async () => {
+  if (!backend?.apiKey) return;
+  ui.pair.disabled = true;
+  try {
+    const url = new URL('api/v1/pairing', new URL(backend.backendUrl, location.href));
+    const res = await fetch(url, { method: 'POST', headers: { authorization: `Bearer ${backend.apiKey}` }, cache: 'no-store' });
+    const body = await res.json().catch(() => ({}));
+    if (!res.ok) throw new Error(`the server answered ${res.status}: ${body.message ?? ''}`);
+    ui.pairCode.textContent = body.code;
+    ui.pairExpiry.textContent = new Date(body.expiresAt).toLocaleTimeString();
+    ui.pairExpiry.dataset.expiresAt = body.expiresAt;
+    const monitor = new URL('/monitor/', url);
+    ui.pairLink.href = monitor.href;
+    ui.pairLink.textContent = monitor.href;
+    ui.pairResult.hidden = false;
+  } catch (e) {
+    showError('pairing', `Could not create a pairing code: ${e instanceof Error ? e.message : e}`);
+  } finally {
+    ui.pair.disabled = false;
+  }
+};
 
 // Expose for automated checks and curious users.
 (globalThis as unknown as { cryscope: unknown }).cryscope = { get detector() { return detector; }, windows, events, CryDetector };
