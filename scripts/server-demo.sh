@@ -91,7 +91,8 @@ cat <<MSG
     storage:      ${DATABASE_URL:+PostgreSQL (DATABASE_URL)}${DATABASE_URL:-PGlite in $CRYSCOPE_PGLITE_DIR}
     device key:   demo-browser (the page fetches it from /api/v1/demo/credentials; kept in $CONFIG)
     caregiver:    http://localhost:$PORT/monitor/#key=$VIEWER_KEY
-                  (read-only viewer key for demo-browser; the link stores it in that browser)
+                  (read-only viewer key for demo-browser; the link stores it in that browser —
+                  or press "Pair a caregiver device" on the page and type its code at /monitor/)
   Press Ctrl-C to stop.
 
 MSG
