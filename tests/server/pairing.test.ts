@@ -195,6 +195,15 @@ describe.each(['pglite', 'postgres'] as const)('%s', (kind) => {
     expect((await call('DELETE', '/api/v1/pairing/viewers', { token: TOKENS['device-a'] })).body.revoked).toBe(0);
   });
 
+  it('a device has at most 5 live codes: a 6th and 7th retire the oldest two', async () => {
+    const from = '127.0.0.6';
+    const codes: string[] = [];
+    for (let i = 0; i < 7; i++) codes.push((await createCode('device-b')).code);
+    const answers = [];
+    for (const c of codes) answers.push((await redeem(c, from)).status);
+    expect(answers).toEqual([404, 404, 200, 200, 200, 200, 200]);
+  });
+
   it('the OpenAPI document lists the pairing routes; redeeming needs no key', async () => {
     const doc = (await call('GET', '/api/v1/openapi.json')).body;
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/pairing', '/api/v1/pairing/redeem', '/api/v1/pairing/viewers']));

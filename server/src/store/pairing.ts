@@ -13,6 +13,11 @@ import type { Db, Queryable } from '../db/adapter.js';
 
 /** Digits of a pairing code; shown as two groups of four ("1234-5678"). */
 export const CODE_DIGITS = 8;
+/**
+ * Live (unused, unexpired) codes a device may have at once; a new one retires the oldest. Bounds
+ * the table whatever a device key does, and the number of codes a guesser could hit.
+ */
+export const MAX_LIVE_CODES = 5;
 /** Random bytes of a paired viewer key: 32 bytes = 43 base64url characters (plus the prefix). */
 const KEY_BYTES = 32;
 /**
@@ -53,7 +58,14 @@ export async function createPairingCode(db: Queryable, deviceId: string, ttlSeco
        RETURNING expires_at`,
       [sha256(digits), deviceId, ttlSeconds],
     );
-    if (r.rows.length) return { code: formatCode(digits), expiresAt: new Date(r.rows[0].expires_at).toISOString() };
+    if (!r.rows.length) continue;
+    await db.query(
+      `DELETE FROM pairing_codes WHERE device_id = $1 AND used_at IS NULL AND expires_at > now() AND code_hash NOT IN (
+         SELECT code_hash FROM pairing_codes WHERE device_id = $1 AND used_at IS NULL AND expires_at > now()
+         ORDER BY created_at DESC, code_hash = $2 DESC LIMIT $3)`,
+      [deviceId, sha256(digits), MAX_LIVE_CODES],
+    );
+    return { code: formatCode(digits), expiresAt: new Date(r.rows[0].expires_at).toISOString() };
   }
   throw new Error('could not draw an unused pairing code in 5 attempts');
 }
