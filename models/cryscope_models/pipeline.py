@@ -283,11 +283,12 @@ def yamnet_head_stage(ctx: BuildContext, d: Data) -> YamnetModel:
     y_val = np.array([c.y for c in val_clips]); y_test = np.array([c.y for c in test_clips])
     train_ids = np.array([idx_of[c.file] for c in ds.of("train")])
     hd = HeadData(ytr["emb"], ytr["scores"], np.repeat(crops["y"], 3), np.repeat(train_ids[crops["clip"]], 3),
-                  clean["embeddings"], clean["scores"], clean["owner"])
+                  clean["embeddings"], clean["scores"], clean["owner"],
+                  crop_family=np.repeat([ds.clips[i].family for i in train_ids[crops["clip"]]], 3))
     eligible = np.array(sorted(set(train_ids.tolist()) | set(val_ids.tolist())))
     sel = select_head(hd, ds.clips, eligible, quick=quick, log=log)
-    kind, hidden, strength = sel["chosen"]
-    model_h, mu_h, sd_h = hd.train(kind, hidden, strength, mask=np.ones(len(hd.crop_y), bool),
+    kind, hidden, strength, balance = sel["chosen"]
+    model_h, mu_h, sd_h = hd.train(kind, hidden, strength, balance, mask=np.ones(len(hd.crop_y), bool),
                                    epochs_scale=0.25 if quick else 1.0)
     vmask = np.isin(clean["owner"], val_ids)
     remap = {int(g): k for k, g in enumerate(val_ids)}

@@ -186,10 +186,22 @@ class AnchoredHead(nn.Module):
         return sum((m.weight ** 2).sum() for m in self.linears())
 
 
+def family_balance(families: np.ndarray) -> np.ndarray:
+    """Per-window weights (mean 1) that give every corpus family the same total weight.
+    Why: one corpus holds most of the cries (Donate-a-Cry: 451 of 543), so an unweighted head learns that
+    corpus's phone sound as "cry"; measured on held-out families, balancing them is worth +0.017 macro-F1
+    (models/EXPERIMENTS.md, session 6)."""
+    _, inv, cnt = np.unique(np.asarray(families), return_inverse=True, return_counts=True)
+    w = 1.0 / cnt[inv]
+    return (w / w.mean()).astype(np.float32)
+
+
 def train_anchored(x, prior, y, hidden: int, l2: float, epochs: int = 30, seed: int = 0, lr: float = 1e-3,
-                   batch: int = 256):
+                   batch: int = 256, sample_weight: np.ndarray | None = None):
     """Class-weighted cross-entropy + l2 * sum ||W||^2 (mean over the batch's loss, so l2 is per window).
-    Returns (head, mean, std). l2 = inf means no residual at all: the zero-shot head."""
+    sample_weight: optional per-window weights (e.g. family_balance) multiplying the class weights; the loss
+    stays a weighted mean, so l2 keeps its meaning. Returns (head, mean, std). l2 = inf means no residual at
+    all: the zero-shot head."""
     torch.manual_seed(seed)
     mean = x.mean(0); std = np.maximum(x.std(0), 1e-3)
     model = AnchoredHead(x.shape[1], hidden)
@@ -198,7 +210,10 @@ def train_anchored(x, prior, y, hidden: int, l2: float, epochs: int = 30, seed: 
     xt = torch.tensor((x - mean) / std, dtype=torch.float32)
     pt = torch.tensor(prior)
     yt = torch.tensor(y)
-    loss_fn = nn.CrossEntropyLoss(weight=torch.tensor(class_weights(y)))
+    cw = torch.tensor(class_weights(y))
+    loss_fn = nn.CrossEntropyLoss(weight=cw)
+    per_window = nn.CrossEntropyLoss(reduction="none")
+    wt = None if sample_weight is None else torch.tensor(sample_weight, dtype=torch.float32) * cw[yt]
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     g = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
@@ -206,7 +221,12 @@ def train_anchored(x, prior, y, hidden: int, l2: float, epochs: int = 30, seed: 
         perm = torch.randperm(len(xt), generator=g)
         for i in range(0, len(xt), batch):
             b = perm[i:i + batch]
-            loss = loss_fn(model(xt[b], pt[b]), yt[b]) + l2 * model.penalty()
+            z = model(xt[b], pt[b])
+            if wt is None:
+                fit = loss_fn(z, yt[b])
+            else:
+                fit = (wt[b] * per_window(z, yt[b])).sum() / wt[b].sum()
+            loss = fit + l2 * model.penalty()
             opt.zero_grad(); loss.backward(); opt.step()
     return model.eval(), mean, std
 

@@ -50,14 +50,15 @@ def test_cross_source_never_trains_on_a_held_out_family(monkeypatch):
     seen = []
     orig = HeadData.train
 
-    def spy(self, kind, hidden, strength, mask, epochs_scale=1.0):
+    def spy(self, kind, hidden, strength, balance, mask, epochs_scale=1.0):
         seen.append(set(self.crop_clip[mask].tolist()))
-        return orig(self, kind, hidden, strength, mask, epochs_scale)
+        return orig(self, kind, hidden, strength, balance, mask, epochs_scale)
     monkeypatch.setattr(HeadData, "train", spy)
     ids = np.arange(len(clips))
-    data = HeadData(emb, scores, np.array([c.y for c in clips]), ids, emb, scores, ids)
+    data = HeadData(emb, scores, np.array([c.y for c in clips]), ids, emb, scores, ids,
+                    crop_family=[c.family for c in clips])
     y = np.array([c.y for c in clips])
-    p, owner = cross_source(data, clips, y, ids, ("anchored", 0, 1.0), epochs_scale=0.2)
+    p, owner = cross_source(data, clips, y, ids, ("anchored", 0, 1.0, "family"), epochs_scale=0.2)
     assert p.shape == (len(clips), 3) and np.array_equal(owner, ids)  # every window predicted once, held out
     folds = family_folds(clips)
     for trained in seen:
@@ -125,3 +126,26 @@ def test_event_level_is_within_budget_unless_that_would_go_deaf():
     p, owner, y, dur = streams([0.62, 0.72, 0.83, 0.93], [0.97, 0.9, 0.71, 0.7], 900.0)
     got = es.choose(p, owner, y, dur, alpha=1.0, min_duration_s=0.0)["cry"]
     assert got["on"] == 0.7 and not got["within_budget"] and got["recall"] == 1.0 and "recall" in got["rule"]
+
+
+def test_family_balance_gives_every_family_the_same_weight():
+    w = yh.family_balance(np.array(["big"] * 9 + ["small"]))
+    assert np.isclose(w[:9].sum(), w[9:].sum()) and np.isclose(w.mean(), 1.0)
+
+
+def test_sample_weights_change_what_the_head_learns():
+    # inputs carry no cue and the prior starts all classes level; family "big" holds 100 cries, family "small"
+    # 10 cries + 10 screams. Balancing the families gives the small family's screams more weight, so the
+    # balanced head must lean further toward scream than the unbalanced one.
+    rng = np.random.default_rng(1)
+    emb = rng.normal(0, 1, (120, 16)).astype(np.float32)
+    scores = np.full((120, 521), 0.1, np.float32)  # logit(0.1) = the normal prior: a level start
+    x, prior = yh.anchored_features(emb, scores)
+    y = np.array([0] * 110 + [1] * 10)
+    fam = np.array(["big"] * 100 + ["small"] * 20)
+    plain = yh.train_anchored(x, prior, y, 0, 1.0, epochs=1500, lr=1e-2)
+    bal = yh.train_anchored(x, prior, y, 0, 1.0, epochs=1500, lr=1e-2, sample_weight=yh.family_balance(fam))
+    xp, pp = yh.anchored_features(rng.normal(0, 1, (1, 16)).astype(np.float32), scores[:1])
+    p_plain = yh.predict_anchored(*plain, xp, pp)[0]
+    p_bal = yh.predict_anchored(*bal, xp, pp)[0]
+    assert p_bal[1] / p_bal[0] > 2 * (p_plain[1] / p_plain[0])
