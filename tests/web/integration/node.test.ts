@@ -102,8 +102,11 @@ describe('cryscope/node with the real core and models', () => {
       const s = c.stream(16000);
       const evs = [];
       for (let i = 0; i < x.length; i += 4096) evs.push(...(await s.process(x.subarray(i, i + 4096))));
+      // Decisions made while streaming; finish() then decides the tail with each model's freshest
+      // (zero-padded) window, which depends on which models run — compared by its episodes only.
+      const live = evs.filter((e) => e.type === 'window').map((e) => (e as any).window);
       evs.push(...(await s.finish()));
-      const out = { models: s.models, gate: s.gateStats(), windows: evs.filter((e) => e.type === 'window').map((e) => (e as any).window), events: evs.filter((e) => e.type === 'onset' || e.type === 'offset').map((e) => (e as any).event) };
+      const out = { models: s.models, gate: s.gateStats(), windows: live, events: evs.filter((e) => e.type === 'onset' || e.type === 'offset').map((e) => (e as any).event) };
       s.dispose();
       await c.dispose();
       return out;
