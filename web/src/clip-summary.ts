@@ -31,21 +31,19 @@ export function argmax(p: ArrayLike<number>): number {
  * Without them, the ensemble uses the windows where every model contributed (when there are any): the
  * first hops of a clip, before Wav2Vec2's first window is full, are YAMNet alone and would
  * otherwise count as "fused". Each model's own summary uses all of its windows: `perModel`
- * (FramePipeline.modelWindows: every window the model ran on, as the evaluation has them) when given, else
- * the results attached to the decisions — which miss a window when two share a tick at a clip's end.
+ * (FramePipeline.modelWindows: every window the model ran on, as the evaluation has them; the results
+ * attached to the decisions would miss a window when two share a tick at a clip's end).
  * `topWindows`: the manifest's clip_summary.windows.
  */
 export function summarize(windows: WindowResult[], pairs: Probs[] | null | undefined, topWindows: number,
-  perModel?: Partial<Record<ModelName, Probs[]>>): FileSummary {
+  perModel: Partial<Record<ModelName, Probs[]>>): FileSummary {
   if (windows.length === 0) throw new Error('no usable audio: the clip produced no analysis windows');
   const most = Math.max(...windows.map((w) => w.models.length));
   const full = windows.filter((w) => w.models.length === most);
   const ensemble = topAlarmMean(pairs && pairs.length ? pairs : full.map((w) => w.fused), topWindows);
   const models: FileSummary['models'] = { ensemble };
-  // A model's result can appear in several decisions (carried forward between its hops, or reused
-  // at the end of a clip); the pipeline passes the same array object, so count each result once.
-  const y = perModel?.yamnet ?? [...new Set(windows.filter((w) => w.yamnet).map((w) => w.yamnet!))];
-  const v = perModel?.wav2vec2 ?? [...new Set(windows.filter((w) => w.wav2vec2).map((w) => w.wav2vec2!))];
+  const y = perModel.yamnet ?? [];
+  const v = perModel.wav2vec2 ?? [];
   if (y.length) models.yamnet = topAlarmMean(y, topWindows);
   if (v.length) models.wav2vec2 = topAlarmMean(v, topWindows);
   return { label: LABELS[argmax(ensemble)], probs: ensemble, models };

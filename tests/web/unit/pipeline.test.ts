@@ -167,15 +167,16 @@ describe('classifyClip / summarize', () => {
 
   it('summarises the ensemble over windows where both models contributed', () => {
     const w = (models: string[], fused: [number, number, number]) => ({ start: 0, end: 1, fused, smoothed: fused, method: 'mean', models: models as any });
-    const s = summarize([w(['yamnet'], [1, 0, 0]), w(['yamnet', 'wav2vec2'], [0, 0, 1]), w(['yamnet', 'wav2vec2'], [0, 0.5, 0.5])], null, 3);
+    const s = summarize([w(['yamnet'], [1, 0, 0]), w(['yamnet', 'wav2vec2'], [0, 0, 1]), w(['yamnet', 'wav2vec2'], [0, 0.5, 0.5])], null, 3, {});
     expect(s.probs).toEqual([0, 0.25, 0.75]);
     expect(s.label).toBe('normal');
-    expect(summarize([w(['yamnet'], [0.2, 0.7, 0.1])], null, 3).label).toBe('scream');
-    // A result carried into two decisions counts once in its model's mean.
+    expect(summarize([w(['yamnet'], [0.2, 0.7, 0.1])], null, 3, {}).label).toBe('scream');
+    // Each model's own row comes from every window it ran on (perModel), not from the decisions.
     const a: [number, number, number] = [1, 0, 0];
     const b: [number, number, number] = [0, 1, 0];
-    const m = summarize([{ ...w(['yamnet'], a), yamnet: a }, { ...w(['yamnet'], a), yamnet: a }, { ...w(['yamnet'], b), yamnet: b }], null, 3);
+    const m = summarize([{ ...w(['yamnet'], a), yamnet: a }, { ...w(['yamnet'], a), yamnet: a }], null, 3, { yamnet: [a, b] });
     expect(m.models.yamnet).toEqual([0.5, 0.5, 0]);
+    expect(m.models.wav2vec2).toBeUndefined();
   });
 
   it("takes a clip's verdict from its most alarming windows, not from its average", () => {
@@ -225,9 +226,9 @@ describe('classifyClip / summarize', () => {
     r.file.probs.forEach((v, i) => expect(v).toBeCloseTo([0.1, 0.2, 0.7][i]));
     // summarize prefers the pairs over the streamed decisions when given.
     const w = { start: 0, end: 1, fused: [1, 0, 0] as [number, number, number], smoothed: [1, 0, 0] as [number, number, number], method: 'mean', models: ['yamnet', 'wav2vec2'] as any };
-    expect(summarize([w], [[0, 0, 1], [0, 1, 0], [0, 0, 1]], 3).label).toBe('normal');
-    expect(summarize([w], [[0, 0, 1], [0, 1, 0], [0, 0, 1]], 1).label).toBe('scream');
-    expect(summarize([w], null, 3).label).toBe('cry');
+    expect(summarize([w], [[0, 0, 1], [0, 1, 0], [0, 0, 1]], 3, {}).label).toBe('normal');
+    expect(summarize([w], [[0, 0, 1], [0, 1, 0], [0, 0, 1]], 1, {}).label).toBe('scream');
+    expect(summarize([w], null, 3, {}).label).toBe('cry');
   });
 
   it('gives clear errors for unusable clips', async () => {
@@ -236,7 +237,7 @@ describe('classifyClip / summarize', () => {
     expect(() => checkClip(new Float32Array(10), 44100.5)).toThrow(/integer/);
     expect(() => checkClip(Float32Array.from([0, NaN]), 16000)).toThrow(/non-finite/);
     expect(() => checkClip([0, 1] as any, 16000)).toThrow(/Float32Array/);
-    expect(() => summarize([], null, 3)).toThrow(/no usable audio/);
+    expect(() => summarize([], null, 3, {})).toThrow(/no usable audio/);
   });
 
   it('topLabels handles k larger than the class count', () => {
