@@ -1,6 +1,6 @@
 // Integration: API and worker as separate processes on a real Temporal dev server and a real
 // PostgreSQL server. Happy path, queries, duplicates, bad input, alerts, static files.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import { LIMITS } from 'cryscope/protocol';
 import { freePort, waitFor } from '../../server/src/devstack/ports.js';
 import { makeBatch, workflowIdOf } from './helpers/batches.js';
 import { Stack, TOKENS } from './helpers/stack.js';
+import { MIGRATIONS_DIR } from '../../server/src/db/migrate.js';
 
 // A local alert receiver: answers 503 to the first two attempts of each episode, then 200.
 const received: { key: string; body: any; status: number }[] = [];
@@ -288,6 +289,9 @@ describe('API surface', () => {
 
   it('records each migration once', async () => {
     const rows = await stack.query('SELECT version, name FROM schema_migrations ORDER BY version');
-    expect(rows).toEqual([{ version: 1, name: '001_init.sql' }, { version: 2, name: '002_clips.sql' }, { version: 3, name: '003_device_scoped_keys.sql' }, { version: 4, name: '004_event_feed.sql' }, { version: 5, name: '005_device_states.sql' }]);
+    // every migration file shipped, once each, in order
+    const files = readdirSync(MIGRATIONS_DIR).filter((f) => /^\d{3}_.*\.sql$/.test(f)).sort();
+    expect(files.slice(0, 7)).toEqual(['001_init.sql', '002_clips.sql', '003_device_scoped_keys.sql', '004_event_feed.sql', '005_device_states.sql', '006_device_state_stopped.sql', '007_pairing.sql']);
+    expect(rows).toEqual(files.map((name) => ({ version: Number(name.slice(0, 3)), name })));
   });
 });
