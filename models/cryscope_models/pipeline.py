@@ -20,7 +20,7 @@ from .evaluate import (false_alarms_per_hour, fused_window_probs, model_file_pro
 from .metrics import CLIP_TOP_WINDOWS, clip_probs, file_probs, roc_points, summarize
 from .ort_util import session
 from .paths import SPLIT_CSV, data_dir, yamnet_dir
-from .event_selection import choose_smoothing as choose_events
+from .event_selection import acoustic_onset_s, choose_smoothing as choose_events
 from .head_selection import HeadData, select as select_head, shifted
 from .splits import check_grouping
 
@@ -303,11 +303,12 @@ def yamnet_head_stage(ctx: BuildContext, d: Data) -> YamnetModel:
     # normal audio and episode recall, with the shipped smoothing and minimum episode
     y_el = np.array([ds.clips[i].y for i in eligible])
     dur_el = np.array([ds.clips[i].duration_s for i in eligible])
-    cs_events = choose_events(held_win, held_owner, y_el, dur_el, EVENTS["min_duration_s"], EVENTS["cooldown_s"])
+    onset_el = np.array([acoustic_onset_s(ds.waves[ds.clips[i].file]) for i in eligible])
+    cs_events = choose_events(held_win, held_owner, y_el, dur_el, EVENTS["min_duration_s"], EVENTS["cooldown_s"], onset_el)
     smoothing = {"method": SMOOTHING_METHOD, "alpha": cs_events["alpha"]}
     log(f"cross-source events (EMA alpha {cs_events['alpha']}): " + ", ".join(
         f"{k} on {cs_events[k]['on']} -> {cs_events[k]['per_hour']:.1f}/h, recall {cs_events[k]['recall']:.3f}, "
-        f"latency proxy {cs_events[k]['latency_median_s']} s" for k in ("cry", "scream")))
+        f"latency from the acoustic onset {cs_events[k]['latency_median_s']} s" for k in ("cry", "scream")))
     metrics["yamnet_head"] = {"chosen": sel["chosen_name"], "normal_offset": sel["normal_offset"], "cross_source": sel,
                               "in_split_validation_macro_f1": val_in_split["macro_f1"],
                               "features": {"anchored": "embeddings(1024) + AudioSet logits clipped to +-12 (521), "

