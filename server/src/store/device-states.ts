@@ -8,11 +8,12 @@
  * stop means, not a lost device). A device that never reported a state (an older client) shows
  * "listening" while its batches arrive.
  */
-import type { DetectionBatchV1, DeviceReason } from 'cryscope/protocol';
+import type { DetectionBatchV1, DeviceReason, DeviceStateName } from 'cryscope/protocol';
 import type { Queryable } from '../db/adapter.js';
 import { FEED_CHANNEL } from './event-feed.js';
 
-export type ReportedState = 'listening' | 'paused' | 'degraded' | 'stopped';
+/** What a device reports: the protocol's own list (cryscope/protocol), so a new state is added in one place. */
+export type ReportedState = DeviceStateName;
 export type DeviceState = ReportedState | 'offline';
 
 export interface DeviceStatus {
