@@ -4,6 +4,7 @@
 // See nursery.mjs for what the streams contain.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { median } from './cry-streams.mjs';
 import { acousticOnset } from './onset.mjs';
 
 export const SR = 16000;
@@ -106,7 +107,7 @@ export async function nurseryStreams({ root, shared, decodeFile, minutes, fullMi
   return { night, full, cryRows, screamRows, otherRows };
 }
 
-export const median = (v) => { const s = [...v].sort((a, b) => a - b); return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : NaN; };
+export { median };
 // Nearest-rank percentile.
 export const pct = (v, p) => { const s = [...v].sort((a, b) => a - b); return s.length ? s[Math.max(0, Math.ceil(p * s.length) - 1)] : NaN; };
 
