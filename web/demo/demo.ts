@@ -259,9 +259,12 @@ ui.start.onclick = async () => {
     if (e instanceof CryDetectorError && ui.error.hidden) showError(e.code, e.message);
   }
 };
+// A fresh read of the detector's state: resume() may leave it 'degraded' (the health handler then says why),
+// and TypeScript would otherwise keep `detector.state` narrowed to 'paused' across the call.
+const stateOf = (d: CryDetector): DetectorState => d.state;
 ui.pause.onclick = () => {
   if (!detector) return;
-  if (detector.state === 'paused') { detector.resume(); if (detector.state === 'listening') setStatus('listening', 'Listening…'); }
+  if (detector.state === 'paused') { detector.resume(); if (stateOf(detector) === 'listening') setStatus('listening', 'Listening…'); }
   else { detector.pause(); setStatus('paused', 'Paused.'); }
 };
 ui.stop.onclick = async () => {

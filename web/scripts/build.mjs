@@ -84,6 +84,9 @@ copyRuntime(dist);
 // Demo page: its own bundle + runtime so web/dist/demo/ is a self-contained static site.
 const demoOut = join(dist, 'demo');
 mkdirSync(demoOut, { recursive: true });
+// esbuild strips types without checking them: type-check the demo against the package's sources first
+// (web/demo/tsconfig.json, no output), so the page cannot drift from the API it demonstrates.
+execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(web, 'demo', 'tsconfig.json')], { stdio: 'inherit' });
 await build({ ...browser, entryPoints: { demo: join(web, 'demo/demo.ts') }, outdir: demoOut, minify: true });
 for (const f of ['index.html', 'style.css']) copyFileSync(join(web, 'demo', f), join(demoOut, f));
 for (const f of ['worker.js', 'worker.js.map', 'worklet.js']) copyFileSync(join(dist, f), join(demoOut, f));
