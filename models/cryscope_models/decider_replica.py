@@ -22,6 +22,13 @@ def smooth(seq: np.ndarray, alpha: float) -> np.ndarray:
     return out
 
 
+def back_to_back(win_probs: np.ndarray, owner: np.ndarray, clips) -> np.ndarray:
+    """The windows of `clips` (owner values, in that order) as one stream, as a monitor would hear those
+    recordings played one after another; shape [sum of their windows, *win_probs.shape[1:]]."""
+    parts = [win_probs[owner == c] for c in clips]
+    return np.concatenate(parts) if parts else np.zeros((0,) + win_probs.shape[1:], win_probs.dtype)
+
+
 def onsets(seq: np.ndarray, on: float, off: float, alpha: float, min_duration_s: float = 0.0,
            cooldown_s: float = 2.0, hop_s: float = HOP_S) -> list[int]:
     """Indices of the updates that emit an onset, for one class's raw window probabilities `seq`

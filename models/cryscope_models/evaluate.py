@@ -119,9 +119,8 @@ def false_alarms_per_hour(win_probs: np.ndarray, owner: np.ndarray, durations_s:
                           cooldown_s: float = 2.0) -> dict:
     """On NORMAL files only: cry/scream onsets per hour of audio, the files played back to back as one
     stream through the core's event rule (decider_replica.py)."""
-    from .decider_replica import onsets
-    order = np.unique(owner)
-    stream = np.concatenate([win_probs[owner == f] for f in order]) if len(order) else np.zeros((0, 3))
+    from .decider_replica import back_to_back, onsets
+    stream = back_to_back(win_probs, owner, np.unique(owner))
     total = {}
     for i, lab in ((0, "cry"), (1, "scream")):
         t = thresholds[lab]

@@ -21,7 +21,7 @@ lowest median latency (slowest class), then the fewest false onsets. The whole c
 """
 import numpy as np
 
-from .decider_replica import HOP_S, onsets
+from .decider_replica import HOP_S, back_to_back, onsets
 
 FALSE_ONSETS_PER_HOUR = 5.0        # budget for cry + scream onsets per hour of normal audio (issue goal)
 RECALL_GOAL = 0.95                 # episode recall wanted for cry and for scream
@@ -53,7 +53,7 @@ def _sequences(win_probs, owner, y, cls):
     normal = np.flatnonzero(y == 2)
     positive = np.flatnonzero(y == cls)
     per = {int(f): win_probs[owner == f, cls] for f in np.concatenate([normal, positive])}
-    stream = np.concatenate([per[int(f)] for f in normal]) if len(normal) else np.zeros(0)
+    stream = back_to_back(win_probs[:, cls], owner, normal)
     # a fixed, spread-out choice of context clip per alarm clip (no randomness: the build is reproducible)
     ctx = [per[int(normal[(k * 7919) % len(normal)])][-CONTEXT_WINDOWS:] if len(normal) else np.zeros(0)
            for k in range(len(positive))]

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cryscope_models.decider_replica import HOP_S, onsets
+from cryscope_models.decider_replica import HOP_S, back_to_back, onsets
 
 ROOT = Path(__file__).resolve().parents[2]
 WASM = Path(os.environ.get("CRYSCOPE_WASM_DIST", ROOT / "wasm" / "dist")) / "cryscope_core.mjs"
@@ -25,6 +25,14 @@ def test_hysteresis_min_duration_and_cooldown():
     # EMA 0.5 delays the rise: 0.1 -> 0.5 -> 0.7
     assert onsets(seq, on=0.6, off=0.4, alpha=0.5, min_duration_s=0.0) == [2]
     assert onsets(seq, on=0.6, off=0.4, alpha=1.0, cooldown_s=0.0) == [1, 8, 13]
+
+
+def test_back_to_back_follows_the_given_clip_order():
+    probs = np.arange(12, dtype=np.float32).reshape(6, 2)
+    owner = np.array([3, 3, 1, 7, 7, 7])
+    assert back_to_back(probs, owner, [7, 3]).tolist() == [[6, 7], [8, 9], [10, 11], [0, 1], [2, 3]]
+    assert back_to_back(probs[:, 0], owner, [1]).tolist() == [4]
+    assert back_to_back(probs, owner, []).shape == (0, 2)
 
 
 def _random_cases(n, rng):
