@@ -1,14 +1,17 @@
 """Experiment: how Wav2Vec2 and the fusion do on held-out families (not part of the build: it trains
-one Wav2Vec2 per fold, ~5x the build's Wav2Vec2 time).
+one Wav2Vec2 per fold, ~5x the build's Wav2Vec2 time; 36 min for 12 epochs on 2 cores).
 
 For each family fold (crosssource.py): train the compact Wav2Vec2 from scratch on the augmented crops of
 the other folds' training clips (best epoch by those folds' validation clips), and the anchored YAMNet
-head with the given l2 on the same crops; predict every window of the held-out families' train+val
-clips with both. Then score Wav2Vec2 alone, YAMNet alone and every fusion method / weight on the pooled
-held-out files, and write the window probabilities to --out (npz) for later analysis.
+head (family-balanced, --l2, as the build chooses it) on the same crops; predict every window of the
+held-out families' train+val clips with both. YAMNet gets the build's normal-logit offset (chosen on its
+pooled held-out predictions, head_selection.normal_offset). Then every clip is judged as the product
+judges it (metrics.clip_probs: its 3 most alarming windows) for Wav2Vec2 alone, YAMNet alone and each
+fusion method / weight, and the window probabilities go to --out (npz) for later analysis.
 
   python models/tools/w2v_cross_source.py --stages ~/.cache/cryscope/models/stages --key <feat key> \
-      --epochs 8 --l2 1.0 --out /tmp/w2v_cs.npz
+      --epochs 12 --l2 1.0 --out /tmp/w2v_cs.npz
+  python models/tools/w2v_cross_source.py ... --score-only /tmp/w2v_cs.npz   # rescore a saved run
 (--key: the build's feature stage key, printed in the stage file names crops-<key>.npz.)
 """
 import argparse
@@ -26,7 +29,8 @@ from cryscope_models.crosssource import clip_folds, family_folds  # noqa: E402
 from cryscope_models.data import load_dataset  # noqa: E402
 from cryscope_models.evaluate import pair_windows, w2v_inputs  # noqa: E402
 from cryscope_models.fusion import METHODS, apply  # noqa: E402
-from cryscope_models.metrics import file_probs, summarize  # noqa: E402
+from cryscope_models.head_selection import normal_offset, shifted  # noqa: E402
+from cryscope_models.metrics import clip_probs, summarize  # noqa: E402
 from cryscope_models.wav2vec2_model import build_model, make_config  # noqa: E402
 from cryscope_models.wav2vec2_train import finetune, predict_windows, seed_all  # noqa: E402
 
@@ -34,10 +38,13 @@ from cryscope_models.wav2vec2_train import finetune, predict_windows, seed_all  
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--stages", required=True); ap.add_argument("--key", required=True)
-    ap.add_argument("--epochs", type=int, default=8); ap.add_argument("--l2", type=float, default=1.0)
-    ap.add_argument("--threads", type=int, default=2); ap.add_argument("--out", required=True)
+    ap.add_argument("--epochs", type=int, default=12); ap.add_argument("--l2", type=float, default=1.0)
+    ap.add_argument("--threads", type=int, default=2); ap.add_argument("--out")
     ap.add_argument("--folds", default="", help="comma list of folds to run (default all)")
+    ap.add_argument("--score-only", metavar="NPZ", help="reuse the Wav2Vec2 window probabilities of a saved run")
     a = ap.parse_args()
+    if not (a.out or a.score_only):
+        ap.error("--out is required unless --score-only is given")
     torch.set_num_threads(a.threads)
     st = Path(a.stages)
     crops = dict(np.load(st / f"crops-{a.key}.npz")); crops["x"] = crops["x"].astype(np.float32)
@@ -53,20 +60,32 @@ def main():
     crop_clip = train_ids[crops["clip"]]
     crop_fold = fold_clip[crop_clip]
     y = np.array([c.y for c in clips])
-    xa, pa = yh.anchored_features(ytr["emb"], ytr["scores"])
+    xa, pa = yh.anchored_features(ytr["emb"], ytr["scores"])  # 3 YAMNet windows per 2 s crop
+    win_family = np.repeat([clips[i].family for i in crop_clip], 3)
     ca, cp = yh.anchored_features(clean["embeddings"], clean["scores"])
     run = [int(k) for k in a.folds.split(",")] if a.folds else sorted(set(folds.values()))
-    out = {"yam_probs": np.zeros((len(clean["owner"]), 3), np.float32), "yam_owner": clean["owner"], "yam_end": clean["end"]}
+    yam_probs = np.full((len(clean["owner"]), 3), np.nan, np.float32)
     w_x, w_owner, w_end = w2v_inputs([ds.waves[c.file] for c in clips])
-    w_probs = np.full((len(w_x), 3), np.nan, np.float32)
+    if a.score_only:
+        saved = np.load(a.score_only)
+        if not np.array_equal(saved["w2v_owner"], w_owner) or not np.array_equal(saved["w2v_end"], w_end):
+            raise SystemExit(f"{a.score_only}: its Wav2Vec2 windows are not this data's")
+        w_probs = saved["w2v_probs"]
+        run = sorted(set(fold_clip[saved["held"]].tolist()))
+    else:
+        w_probs = np.full((len(w_x), 3), np.nan, np.float32)
     for k in run:
         t0 = time.time()
         held = np.flatnonzero(fold_clip == k)
         cm = (crop_fold != k) & (crop_fold >= 0)
         wm = np.repeat(cm, 3)
-        m, mu, sd = yh.train_anchored(xa[wm], pa[wm], np.repeat(crops["y"], 3)[wm], 0, a.l2)
+        # the build's head: anchored, family-balanced (head_selection.py)
+        m, mu, sd = yh.train_anchored(xa[wm], pa[wm], np.repeat(crops["y"], 3)[wm], 0, a.l2,
+                                      sample_weight=yh.family_balance(win_family[wm]))
         win = np.isin(clean["owner"], held)
-        out["yam_probs"][win] = yh.predict_anchored(m, mu, sd, ca[win], cp[win])
+        yam_probs[win] = yh.predict_anchored(m, mu, sd, ca[win], cp[win])
+        if a.score_only:
+            continue
         # Wav2Vec2 on the other folds' crops; best epoch by the other folds' validation clips
         vids = np.array([i for i in val_ids if fold_clip[i] != k])
         vx, vo, _ = w2v_inputs([ds.waves[clips[i].file] for i in vids])
@@ -80,24 +99,37 @@ def main():
         w_probs[hw] = predict_windows(model, [w_x[i] for i in hw])  # windows come normalised from w2v_inputs
         print(f"fold {k}: done in {time.time() - t0:.0f}s (in-fold val F1 {s['macro_f1']:.3f})", flush=True)
     done = np.flatnonzero(np.isin(fold_clip, run))
-    np.savez(a.out, **out, w2v_probs=w_probs, w2v_owner=w_owner, w2v_end=w_end, files=np.array([c.file for c in clips]),
-             held=done)
-    # pooled held-out scores
-    keep = np.isin(w_owner, done)
-    yam = {"owner": clean["owner"], "end": clean["end"]}
-    pair = pair_windows(yam, {"owner": w_owner[keep], "end": w_end[keep]})
-    py, pw, ow = out["yam_probs"][pair], w_probs[keep], w_owner[keep]
-    remap = np.full(len(clips), -1); remap[done] = np.arange(len(done))
+    if a.out:
+        np.savez(a.out, yam_probs=yam_probs, yam_owner=clean["owner"], yam_end=clean["end"], w2v_probs=w_probs,
+                 w2v_owner=w_owner, w2v_end=w_end, files=np.array([c.file for c in clips]), held=done)
+    for name, row in score(y, done, clean, yam_probs, w_owner, w_end, w_probs).items():
+        print(f"{name}: {json.dumps(row)}")  # per class: [precision, recall]
+
+
+def score(y, done, clean, yam_probs, w_owner, w_end, w_probs) -> dict:
+    """Pooled held-out macro-F1 (and per-class P/R) of each model and fusion, clips judged by clip_probs."""
+    remap = np.full(len(y), -1); remap[done] = np.arange(len(done))
     yd = y[done]
-    res = {"yamnet_anchored": summarize(yd, file_probs(out["yam_probs"][np.isin(clean["owner"], done)],
-                                                       remap[clean["owner"][np.isin(clean["owner"], done)]], len(done)))["macro_f1"],
-           "wav2vec2": summarize(yd, file_probs(pw, remap[ow], len(done)))["macro_f1"]}
+
+    def judged(p, owner):
+        s = summarize(yd, clip_probs(p, remap[owner], len(done)))
+        return {"macro_f1": round(s["macro_f1"], 4),
+                **{k: [round(v["precision"], 3), round(v["recall"], 3)] for k, v in s["per_class"].items()}}
+    ym = np.isin(clean["owner"], done)
+    d_yam, _ = normal_offset(yam_probs[ym], remap[clean["owner"][ym]], yd)
+    yam_probs = shifted(yam_probs, d_yam)  # the build folds this offset into the exported head
+    keep = np.isin(w_owner, done)
+    pair = pair_windows({"owner": clean["owner"], "end": clean["end"]}, {"owner": w_owner[keep], "end": w_end[keep]})
+    py, pw, ow = yam_probs[pair], w_probs[keep], w_owner[keep]
+    d_w2v, _ = normal_offset(pw, remap[ow], yd)
+    res = {"yamnet_normal_offset": d_yam, "yamnet": judged(yam_probs[ym], clean["owner"][ym]),
+           "wav2vec2": judged(pw, ow), f"wav2vec2 with its own normal offset {d_w2v:+g}": judged(shifted(pw, d_w2v), ow)}
     for w0 in np.round(np.linspace(0, 1, 11), 1):
         cfg = {"weights": [float(w0), float(1 - w0)]}
         for meth in ("weighted_mean", "geometric_mean"):
-            res[f"{meth} w_yamnet={w0:g}"] = summarize(yd, file_probs(apply(cfg, meth, py, pw), remap[ow], len(done)))["macro_f1"]
-    res["vote"] = summarize(yd, file_probs(apply({"weights": [0.5, 0.5]}, "vote", py, pw), remap[ow], len(done)))["macro_f1"]
-    print(json.dumps(res, indent=1))
+            res[f"{meth} w_yamnet={w0:g}"] = judged(apply(cfg, meth, py, pw), ow)
+    res["vote"] = judged(apply({"weights": [0.5, 0.5]}, "vote", py, pw), ow)
+    return res
 
 
 if __name__ == "__main__":
