@@ -22,6 +22,12 @@ def _seconds(v) -> str:
     """A latency for the tables: '1.96 s', or '–' when no episode was found (None)."""
     return "–" if v is None else f"{v:.2f} s"
 
+
+def _interval(ci) -> str:
+    """' (0.6–5.7)' for a rate's 95 % interval, '' when there is none (older builds' metrics)."""
+    return "" if not ci else f" ({ci[0]:.1f}–{ci[1]:.1f})"
+
+
 def _confusions(res: dict, path: Path):
     keys = list(res)
     cols = 3
@@ -245,13 +251,15 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
         L.append("")
     for k in ("cry", "scream"):
         c = ce[k]
-        L.append(f"**{k}**: chosen on {c['on']} / off {c['off']} ({c['rule']}) → {c['per_hour']:.1f} false onsets/h, "
+        L.append(f"**{k}**: chosen on {c['on']} / off {c['off']} ({c['rule']}) → {c['per_hour']:.1f} false onsets/h"
+                 f"{_interval(c.get('per_hour_ci95'))}, "
                  f"episode recall {c['recall']:.3f}, latency median {_seconds(c.get('latency_median_s'))}; goals ≤ "
                  f"{ce['budget_per_hour'] / 2:g}/h and ≥ {ce['recall_goal']:g}: "
                  + ("met" if c["within_budget"] and c["recall"] >= ce["recall_goal"] else "**missed**") + ".\n")
-        L.append("| on | false onsets | per hour | episode recall | latency median | latency p90 |\n|---|---|---|---|---|---|")
+        L.append("| on | false onsets | per hour (95 % interval) | episode recall | latency median | latency p90 |\n"
+                 "|---|---|---|---|---|---|")
         for r in c["curve"]:
-            L.append(f"| {r['on']:.2f} | {r['false_onsets']} | {r['per_hour']:.1f} | {r['recall']:.3f} | "
+            L.append(f"| {r['on']:.2f} | {r['false_onsets']} | {r['per_hour']:.1f}{_interval(r.get('per_hour_ci95'))} | {r['recall']:.3f} | "
                      f"{_seconds(r.get('latency_median_s'))} | {_seconds(r.get('latency_p90_s'))} |")
         L.append("")
     L.append("## False alarms (test, normal clips)\n")

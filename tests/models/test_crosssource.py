@@ -129,6 +129,19 @@ def test_event_level_is_within_budget_unless_that_would_go_deaf():
 
 
 
+def test_false_onset_rates_carry_their_poisson_interval():
+    from cryscope_models import event_selection as es
+    lo, hi = es.rate_interval_per_hour(0, 1.0)
+    assert lo == 0.0 and abs(hi - 3.689) < 1e-3            # none seen in 1 h: still up to 3.7/h
+    lo, hi = es.rate_interval_per_hour(4, 2.0)
+    assert abs(lo - 1.0899 / 2) < 1e-3 and abs(hi - 10.2416 / 2) < 1e-3
+    p = np.zeros((40, 3)); p[:, 2] = 1.0; p[[5, 15, 25], 0] = 0.9; p[[5, 15, 25], 2] = 0.1
+    owner = np.zeros(40, int); y = np.array([2]); dur = np.array([1800.0])
+    r = {r["on"]: r for r in es.curve(p, owner, y, dur, 0, 1.0, 0.0)}[0.5]
+    assert r["false_onsets"] == 3 and r["per_hour"] == 6.0
+    assert r["per_hour_ci95"][0] < 6.0 < r["per_hour_ci95"][1]
+
+
 def test_latency_is_timed_from_the_acoustic_onset():
     from cryscope_models import event_selection as es
     sr = 16000
