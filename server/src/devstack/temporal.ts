@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
-import { freePort, waitFor } from './ports.js';
+import { freePort, sleep, waitFor } from './ports.js';
 
 /** Path of the Temporal CLI installed by scripts/server-setup.sh (override: TEMPORAL_CLI). */
 export function temporalCli(): string {
@@ -17,6 +17,10 @@ export function temporalCli(): string {
  */
 export const SQLITE_PRAGMAS = ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
 
+/** Start-up attempts when the dev server collides with a port (see start()). */
+export const START_ATTEMPTS = 3;
+const RETRY_DELAY_MS = 500;
+
 /**
  * A real Temporal dev server (`temporal server start-dev`) with its state in a SQLite file, so
  * stop() + start() is a server restart that keeps every workflow (used by the fault tests).
@@ -26,6 +30,8 @@ export class TemporalDevServer {
   port = 0;
   uiPort = 0;
   log = '';
+  /** Start-up attempts the last start() made (1 unless a port collided). */
+  attempts = 0;
 
   constructor(readonly stateFile: string, private readonly ui = false) {}
 
@@ -33,7 +39,30 @@ export class TemporalDevServer {
     return `127.0.0.1:${this.port}`;
   }
 
+  /**
+   * Starts the server; if it exits at start-up with "address already in use", tries again (up to
+   * START_ATTEMPTS, the same ports). Why: the CLI picks free ports for its internal services
+   * (history, matching, worker) itself, after our frontend port was chosen but before it is bound, and
+   * now and then picks that same port (seen in CI: the worker service could not bind the frontend's
+   * port). That race is the dev server's own, not a fault to report; any other exit is thrown at once.
+   */
   async start(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      this.attempts = attempt;
+      try {
+        await this.startOnce();
+        return;
+      } catch (err) {
+        if (attempt >= START_ATTEMPTS || !/address already in use/.test(this.log)) {
+          throw attempt > 1 ? new Error(`${(err as Error).message} (after ${attempt} attempts)`) : err;
+        }
+        this.log = '';
+        await sleep(RETRY_DELAY_MS);
+      }
+    }
+  }
+
+  private async startOnce(): Promise<void> {
     if (!this.port) this.port = await freePort();
     if (!this.uiPort) this.uiPort = await freePort();
     const args = ['server', 'start-dev', '--db-filename', this.stateFile, '--ip', '127.0.0.1', '--port', String(this.port),
