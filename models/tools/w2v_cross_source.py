@@ -12,6 +12,7 @@ fusion method / weight, and the window probabilities go to --out (npz) for later
   python models/tools/w2v_cross_source.py --stages ~/.cache/cryscope/models/stages --key <feat key> \
       --epochs 12 --l2 1.0 --out /tmp/w2v_cs.npz
   python models/tools/w2v_cross_source.py ... --score-only /tmp/w2v_cs.npz   # rescore a saved run
+  python models/tools/w2v_cross_source.py ... --distill-epochs 4 --out /tmp/w2v_cs_distill.npz
 (--key: the build's feature stage key, printed in the stage file names crops-<key>.npz.)
 """
 import argparse
@@ -32,7 +33,7 @@ from cryscope_models.fusion import METHODS, apply  # noqa: E402
 from cryscope_models.head_selection import normal_offset, shifted  # noqa: E402
 from cryscope_models.metrics import clip_probs, summarize  # noqa: E402
 from cryscope_models.wav2vec2_model import build_model, make_config  # noqa: E402
-from cryscope_models.wav2vec2_train import finetune, predict_windows, seed_all  # noqa: E402
+from cryscope_models.wav2vec2_train import distill, finetune, predict_windows, seed_all  # noqa: E402
 
 
 def main():
@@ -42,6 +43,10 @@ def main():
     ap.add_argument("--threads", type=int, default=2); ap.add_argument("--out")
     ap.add_argument("--folds", default="", help="comma list of folds to run (default all)")
     ap.add_argument("--score-only", metavar="NPZ", help="reuse the Wav2Vec2 window probabilities of a saved run")
+    ap.add_argument("--distill-epochs", type=int, default=0,
+                    help="first regress pretrained YAMNet's AudioSet embeddings + scores on the fold's training crops "
+                         "(label-free: the teacher never saw our labels), then fine-tune with that loss as a "
+                         "regulariser — the build's 'distill' variant; 0 = from scratch")
     a = ap.parse_args()
     if not (a.out or a.score_only):
         ap.error("--out is required unless --score-only is given")
@@ -74,6 +79,13 @@ def main():
         run = sorted(set(fold_clip[saved["held"]].tolist()))
     else:
         w_probs = np.full((len(w_x), 3), np.nan, np.float32)
+    finished = []
+
+    def save(folds_done):
+        if a.out:
+            np.savez(a.out, yam_probs=yam_probs, yam_owner=clean["owner"], yam_end=clean["end"], w2v_probs=w_probs,
+                     w2v_owner=w_owner, w2v_end=w_end, files=np.array([c.file for c in clips]),
+                     held=np.flatnonzero(np.isin(fold_clip, folds_done)))
     for k in run:
         t0 = time.time()
         held = np.flatnonzero(fold_clip == k)
@@ -93,15 +105,20 @@ def main():
         sub = {"x": crops["x"][cm], "y": crops["y"][cm]}
         seed_all(0)
         model = build_model(None, make_config())
-        model, _, s = finetune(model, sub, None, val, epochs=a.epochs, short_epochs=a.epochs, short_len=16000,
-                               log=lambda msg: print(f"fold {k}: {msg}", flush=True))
+        say = lambda msg: print(f"fold {k}: {msg}", flush=True)  # noqa: E731
+        tgt, dist = None, None
+        if a.distill_epochs:
+            tgt = {"emb_win": ytr["emb"].reshape(-1, 3, 1024)[cm], "scores_win": ytr["scores"].reshape(-1, 3, 521)[cm]}
+            tgt["emb"], tgt["scores"] = tgt["emb_win"].mean(1), tgt["scores_win"].mean(1)
+            _, dist = distill(model, sub, tgt, epochs=a.distill_epochs, log=say)
+        model, _, s = finetune(model, sub, tgt, val, epochs=a.epochs, dist=dist, short_epochs=a.epochs,
+                               short_len=16000, log=say)
         hw = np.flatnonzero(np.isin(w_owner, held))
         w_probs[hw] = predict_windows(model, [w_x[i] for i in hw])  # windows come normalised from w2v_inputs
         print(f"fold {k}: done in {time.time() - t0:.0f}s (in-fold val F1 {s['macro_f1']:.3f})", flush=True)
+        finished.append(k)
+        save(finished)  # after every fold: a long run stopped early can still be scored (--score-only)
     done = np.flatnonzero(np.isin(fold_clip, run))
-    if a.out:
-        np.savez(a.out, yam_probs=yam_probs, yam_owner=clean["owner"], yam_end=clean["end"], w2v_probs=w_probs,
-                 w2v_owner=w_owner, w2v_end=w_end, files=np.array([c.file for c in clips]), held=done)
     for name, row in score(y, done, clean, yam_probs, w_owner, w_end, w_probs).items():
         print(f"{name}: {json.dumps(row)}")  # per class: [precision, recall]
 
