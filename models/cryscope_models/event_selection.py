@@ -63,11 +63,12 @@ def rate_interval_per_hour(count: int, hours: float, level: float = 0.95) -> tup
 def _sequences(win_probs, owner, y, cls):
     normal = np.flatnonzero(y == 2)
     positive = np.flatnonzero(y == cls)
-    per = {int(f): win_probs[owner == f, cls] for f in np.concatenate([normal, positive])}
     stream = back_to_back(win_probs[:, cls], owner, normal)
-    # a fixed, spread-out choice of context clip per alarm clip (no randomness: the build is reproducible)
-    ctx = [per[int(normal[(k * 7919) % len(normal)])][-CONTEXT_WINDOWS:] if len(normal) else np.zeros(0)
-           for k in range(len(positive))]
+    # a fixed, spread-out choice of context clip per alarm clip (no randomness: the build is reproducible);
+    # only those normal clips are sliced again, the stream above already holds every one
+    ctx_clips = [int(normal[(k * 7919) % len(normal)]) for k in range(len(positive))] if len(normal) else []
+    per = {f: win_probs[owner == f, cls] for f in {int(f) for f in positive} | set(ctx_clips)}
+    ctx = [per[c][-CONTEXT_WINDOWS:] for c in ctx_clips] if ctx_clips else [np.zeros(0)] * len(positive)
     return normal, positive, stream, [(c, per[int(f)]) for c, f in zip(ctx, positive)]
 
 
