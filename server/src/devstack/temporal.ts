@@ -56,6 +56,7 @@ export class TemporalDevServer {
         if (attempt >= START_ATTEMPTS || !/address already in use/.test(this.log)) {
           throw attempt > 1 ? new Error(`${(err as Error).message} (after ${attempt} attempts)`) : err;
         }
+        await this.stop(); // an attempt that timed out may still be running: never leave it behind
         this.log = '';
         await sleep(RETRY_DELAY_MS);
       }
