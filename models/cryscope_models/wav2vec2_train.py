@@ -111,7 +111,11 @@ def finetune(model, crops: dict, targets: dict | None, val: dict, epochs: int, l
     seed_all(seed)
     rng = np.random.default_rng(seed + 1)
     y = torch.from_numpy(crops["y"]).long()
-    loss_fn = torch.nn.CrossEntropyLoss(weight=torch.tensor(class_weights(crops["y"])))
+    cw = torch.tensor(class_weights(crops["y"]))
+    loss_fn = torch.nn.CrossEntropyLoss(weight=cw)
+    # optional teacher targets: [M, 3 YAMNet windows, 3 classes] probabilities (one-hot rows for labelled
+    # crops); the loss is then the class-weighted soft cross-entropy, equal to loss_fn on one-hot rows
+    soft = torch.from_numpy(crops["soft_win"].astype(np.float32)) if "soft_win" in crops else None
     if targets is None:
         dist = None
     elif dist is None:
@@ -134,7 +138,12 @@ def finetune(model, crops: dict, targets: dict | None, val: dict, epochs: int, l
                 s0 = rng.integers(0, xb.shape[1] - short_len + 1, len(b))
                 xb = np.stack([r[s:s + short_len] for r, s in zip(xb, s0)])
             h, logits = pooled(model, _inputs(xb, rng))
-            loss = loss_fn(logits, y[b])
+            if soft is None:
+                loss = loss_fn(logits, y[b])
+            else:  # the teacher window nearest the sub-crop, or the crop's mean over its windows
+                t = soft[b, np.clip(np.rint(s0 / HOP).astype(int), 0, soft.shape[1] - 1)] if short else soft[b].mean(1)
+                w = cw[t.argmax(1)]
+                loss = (w * -(t * F.log_softmax(logits, -1)).sum(1)).sum() / w.sum()
             if dist is not None:
                 loss = loss + distill_weight * distill_loss(dist, h, emb[b], sco[b])
             opt.zero_grad(); loss.backward()

@@ -13,6 +13,7 @@ fusion method / weight, and the window probabilities go to --out (npz) for later
       --epochs 12 --l2 1.0 --out /tmp/w2v_cs.npz
   python models/tools/w2v_cross_source.py ... --score-only /tmp/w2v_cs.npz   # rescore a saved run
   python models/tools/w2v_cross_source.py ... --distill-epochs 4 --out /tmp/w2v_cs_distill.npz
+  python models/tools/w2v_cross_source.py ... --teacher-mix 3000 --out /tmp/w2v_cs_mix.npz
 (--key: the build's feature stage key, printed in the stage file names crops-<key>.npz.)
 """
 import argparse
@@ -26,6 +27,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from cryscope_models import yamnet_head as yh  # noqa: E402
+from cryscope_models.augment import augment, mix_at_snr, random_crop, rms  # noqa: E402
 from cryscope_models.crosssource import clip_folds, family_folds  # noqa: E402
 from cryscope_models.data import load_dataset  # noqa: E402
 from cryscope_models.evaluate import pair_windows, w2v_inputs  # noqa: E402
@@ -47,6 +49,10 @@ def main():
                     help="first regress pretrained YAMNet's AudioSet embeddings + scores on the fold's training crops "
                          "(label-free: the teacher never saw our labels), then fine-tune with that loss as a "
                          "regulariser — the build's 'distill' variant; 0 = from scratch")
+    ap.add_argument("--teacher-mix", type=int, default=0, metavar="N",
+                    help="add N new 2 s mixtures per fold (two of the fold's training clips at -5..20 dB, then the "
+                         "usual reverb / band / noise / gain), labelled by the fold's YAMNet head (its 3-class "
+                         "probabilities per window, soft targets): the issue's teacher route; 0 = labels only")
     a = ap.parse_args()
     if not (a.out or a.score_only):
         ap.error("--out is required unless --score-only is given")
@@ -103,6 +109,17 @@ def main():
         vx, vo, _ = w2v_inputs([ds.waves[clips[i].file] for i in vids])
         val = {"windows": vx, "owner": vo, "y": y[vids]}
         sub = {"x": crops["x"][cm], "y": crops["y"][cm]}
+        if a.teacher_mix:
+            pool = np.unique(crop_clip[cm])  # the fold's training clips, never the held-out families
+            mx = teacher_mixtures([ds.waves[clips[i].file] for i in pool], y[pool], a.teacher_mix,
+                                  np.random.default_rng(1000 + k))
+            f = yam_features(mx)
+            tx, tp = yh.anchored_features(f["emb"], f["scores"])
+            t_win = yh.predict_anchored(m, mu, sd, tx, tp).reshape(-1, 3, 3)
+            sub = {"x": np.concatenate([sub["x"], mx]), "y": np.concatenate([sub["y"], t_win.mean(1).argmax(1)]),
+                   "soft_win": np.concatenate([np.repeat(np.eye(3, dtype=np.float32)[sub["y"]][:, None], 3, 1), t_win])}
+            print(f"fold {k}: {len(mx)} teacher mixtures, teacher classes {np.bincount(sub['y'][-len(mx):], minlength=3).tolist()}",
+                  flush=True)
         seed_all(0)
         model = build_model(None, make_config())
         say = lambda msg: print(f"fold {k}: {msg}", flush=True)  # noqa: E731
@@ -121,6 +138,35 @@ def main():
     done = np.flatnonzero(np.isin(fold_clip, run))
     for name, row in score(y, done, clean, yam_probs, w_owner, w_end, w_probs).items():
         print(f"{name}: {json.dumps(row)}")  # per class: [precision, recall]
+
+
+def teacher_mixtures(waves: list[np.ndarray], labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """n 2 s inputs for the teacher: a foreground clip (label drawn uniformly, so cries and screams are not
+    swamped by the many normal clips) plus any other clip at -5..20 dB, then augment()'s reverb, band limit,
+    noise floor and gain (no further background)."""
+    by_label = [np.flatnonzero(labels == c) for c in range(3)]
+    out = np.empty((n, 32000), np.float32)
+    for i in range(n):
+        a = int(rng.choice(by_label[int(rng.integers(3))]))
+        b = int(rng.integers(len(waves) - 1)); b += b >= a
+        x, bg = random_crop(waves[a], 32000, rng), random_crop(waves[b], 32000, rng)
+        if rms(x) > 1e-4 and rms(bg) > 1e-4:
+            x = mix_at_snr(x, bg, float(rng.uniform(-5.0, 20.0)))
+        out[i] = augment(x, "normal", rng, [])
+    return out
+
+
+def yam_features(x: np.ndarray) -> dict:
+    """Pretrained YAMNet's embeddings + AudioSet scores of the 3 windows of each 2 s input (as the build's crops)."""
+    from cryscope_models import yamnet_onnx
+    from cryscope_models.ort_util import run_batched, session
+    from cryscope_models.paths import yamnet_dir
+    from cryscope_models.yamnet_features import crop_patches
+    if not hasattr(yam_features, "sess"):
+        w = dict(np.load(yamnet_dir() / "yamnet.npz"))
+        yam_features.sess = session(yamnet_onnx.build(w, yamnet_onnx.identity_head()).SerializeToString(), 2)
+    r = run_batched(yam_features.sess, "patches", crop_patches(x), ["embeddings", "scores"])
+    return {"emb": r["embeddings"].astype(np.float32), "scores": r["scores"].astype(np.float32)}
 
 
 def score(y, done, clean, yam_probs, w_owner, w_end, w_probs) -> dict:

@@ -100,3 +100,22 @@ def test_finetune_is_bit_reproducible_whatever_numpys_global_rng_holds():
     a, b = once(1), once(2)
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_finetune_soft_targets_equal_the_labels_when_one_hot_and_steer_training_otherwise():
+    # teacher targets (w2v_cross_source.py --teacher-mix): one-hot rows must train exactly like the
+    # class-weighted cross-entropy on labels; other rows must change what is learnt.
+    def trained(extra: dict) -> dict:
+        torch.manual_seed(0)
+        m = build_model(config=make_config(**TINY))
+        crops = {**_crops(), **extra}
+        val = {"windows": normalize_batch(crops["x"]), "owner": np.arange(8), "y": crops["y"]}
+        m, _, _ = finetune(m, crops, None, val, epochs=2, bs=4, short_epochs=1, log=lambda *_: None)
+        return {k: v.clone() for k, v in m.state_dict().items() if v.dtype.is_floating_point}
+    y = _crops()["y"]
+    one_hot = np.repeat(np.eye(3, dtype=np.float32)[y][:, None], 3, 1)
+    hard, soft = trained({}), trained({"soft_win": one_hot})
+    assert all(torch.allclose(hard[k], soft[k], atol=1e-5) for k in hard)
+    other = np.full_like(one_hot, 1 / 3)
+    moved = trained({"soft_win": other})
+    assert any(not torch.allclose(hard[k], moved[k], atol=1e-4) for k in hard)
