@@ -107,7 +107,10 @@ def finetune(model, crops: dict, targets: dict | None, val: dict, epochs: int, l
     from a fitted state instead of pulling the backbone towards random heads.
     The first `short_epochs` epochs train on random `short_len`-sample sub-crops (half the compute of
     2 s; the mean-pooled model is length-agnostic), the rest on the full 2 s crops. Validation always
-    uses the deployed 2 s windows. Returns (best model, curve, best summary)."""
+    uses the deployed windows (`val["windows"]`, 1 s). `crops['soft_win']` (optional, [M, 3 windows, 3]):
+    a teacher's class probabilities per YAMNet window of each crop (one-hot rows for labelled crops),
+    trained with a class-weighted soft cross-entropy — on a sub-crop against the nearest window, on a whole
+    crop against the windows' mean. Returns (best model, curve, best summary)."""
     seed_all(seed)
     rng = np.random.default_rng(seed + 1)
     y = torch.from_numpy(crops["y"]).long()

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from cryscope_models import yamnet_head as yh  # noqa: E402
+from cryscope_models import TRAIN_CROP, yamnet_head as yh  # noqa: E402
 from cryscope_models.augment import augment, mix_at_snr, random_crop, rms  # noqa: E402
 from cryscope_models.crosssource import clip_folds, family_folds  # noqa: E402
 from cryscope_models.data import load_dataset  # noqa: E402
@@ -52,7 +52,8 @@ def main():
     ap.add_argument("--teacher-mix", type=int, default=0, metavar="N",
                     help="add N new 2 s mixtures per fold (two of the fold's training clips at -5..20 dB, then the "
                          "usual reverb / band / noise / gain), labelled by the fold's YAMNet head (its 3-class "
-                         "probabilities per window, soft targets): the issue's teacher route; 0 = labels only")
+                         "probabilities per window before the normal offset, soft targets): the issue's teacher "
+                         "route; 0 = labels only")
     a = ap.parse_args()
     if not (a.out or a.score_only):
         ap.error("--out is required unless --score-only is given")
@@ -113,7 +114,7 @@ def main():
             pool = np.unique(crop_clip[cm])  # the fold's training clips, never the held-out families
             mx = teacher_mixtures([ds.waves[clips[i].file] for i in pool], y[pool], a.teacher_mix,
                                   np.random.default_rng(1000 + k))
-            f = yam_features(mx)
+            f = yam_features(mx, a.threads)
             tx, tp = yh.anchored_features(f["emb"], f["scores"])
             t_win = yh.predict_anchored(m, mu, sd, tx, tp).reshape(-1, 3, 3)
             sub = {"x": np.concatenate([sub["x"], mx]), "y": np.concatenate([sub["y"], t_win.mean(1).argmax(1)]),
@@ -145,18 +146,18 @@ def teacher_mixtures(waves: list[np.ndarray], labels: np.ndarray, n: int, rng: n
     swamped by the many normal clips) plus any other clip at -5..20 dB, then augment()'s reverb, band limit,
     noise floor and gain (no further background)."""
     by_label = [np.flatnonzero(labels == c) for c in range(3)]
-    out = np.empty((n, 32000), np.float32)
+    out = np.empty((n, TRAIN_CROP), np.float32)
     for i in range(n):
         a = int(rng.choice(by_label[int(rng.integers(3))]))
         b = int(rng.integers(len(waves) - 1)); b += b >= a
-        x, bg = random_crop(waves[a], 32000, rng), random_crop(waves[b], 32000, rng)
+        x, bg = random_crop(waves[a], TRAIN_CROP, rng), random_crop(waves[b], TRAIN_CROP, rng)
         if rms(x) > 1e-4 and rms(bg) > 1e-4:
             x = mix_at_snr(x, bg, float(rng.uniform(-5.0, 20.0)))
         out[i] = augment(x, "normal", rng, [])
     return out
 
 
-def yam_features(x: np.ndarray) -> dict:
+def yam_features(x: np.ndarray, threads: int) -> dict:
     """Pretrained YAMNet's embeddings + AudioSet scores of the 3 windows of each 2 s input (as the build's crops)."""
     from cryscope_models import yamnet_onnx
     from cryscope_models.ort_util import run_batched, session
@@ -164,7 +165,7 @@ def yam_features(x: np.ndarray) -> dict:
     from cryscope_models.yamnet_features import crop_patches
     if not hasattr(yam_features, "sess"):
         w = dict(np.load(yamnet_dir() / "yamnet.npz"))
-        yam_features.sess = session(yamnet_onnx.build(w, yamnet_onnx.identity_head()).SerializeToString(), 2)
+        yam_features.sess = session(yamnet_onnx.build(w, yamnet_onnx.identity_head()).SerializeToString(), threads)
     r = run_batched(yam_features.sess, "patches", crop_patches(x), ["embeddings", "scores"])
     return {"emb": r["embeddings"].astype(np.float32), "scores": r["scores"].astype(np.float32)}
 
