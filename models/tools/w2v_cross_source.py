@@ -87,6 +87,7 @@ def main():
     else:
         w_probs = np.full((len(w_x), 3), np.nan, np.float32)
     finished = []
+    backbone = None  # pretrained YAMNet for the teacher's inputs, built on first use (--teacher-mix)
 
     def save(folds_done):
         if a.out:
@@ -111,10 +112,12 @@ def main():
         val = {"windows": vx, "owner": vo, "y": y[vids]}
         sub = {"x": crops["x"][cm], "y": crops["y"][cm]}
         if a.teacher_mix:
+            if backbone is None:
+                backbone = yamnet_backbone(a.threads)
             pool = np.unique(crop_clip[cm])  # the fold's training clips, never the held-out families
             mx = teacher_mixtures([ds.waves[clips[i].file] for i in pool], y[pool], a.teacher_mix,
                                   np.random.default_rng(1000 + k))
-            f = yam_features(mx, a.threads)
+            f = yam_features(backbone, mx)
             tx, tp = yh.anchored_features(f["emb"], f["scores"])
             t_win = yh.predict_anchored(m, mu, sd, tx, tp).reshape(-1, 3, 3)
             sub = {"x": np.concatenate([sub["x"], mx]), "y": np.concatenate([sub["y"], t_win.mean(1).argmax(1)]),
@@ -157,16 +160,20 @@ def teacher_mixtures(waves: list[np.ndarray], labels: np.ndarray, n: int, rng: n
     return out
 
 
-def yam_features(x: np.ndarray, threads: int) -> dict:
-    """Pretrained YAMNet's embeddings + AudioSet scores of the 3 windows of each 2 s input (as the build's crops)."""
+def yamnet_backbone(threads: int):
+    """Pretrained YAMNet without a head (embeddings + AudioSet scores), as pipeline.load_data builds it."""
     from cryscope_models import yamnet_onnx
-    from cryscope_models.ort_util import run_batched, session
+    from cryscope_models.ort_util import session
     from cryscope_models.paths import yamnet_dir
+    w = dict(np.load(yamnet_dir() / "yamnet.npz"))
+    return session(yamnet_onnx.build(w, yamnet_onnx.identity_head()).SerializeToString(), threads)
+
+
+def yam_features(backbone, x: np.ndarray) -> dict:
+    """Embeddings + AudioSet scores of the 3 windows of each 2 s input (as the build's crops)."""
+    from cryscope_models.ort_util import run_batched
     from cryscope_models.yamnet_features import crop_patches
-    if not hasattr(yam_features, "sess"):
-        w = dict(np.load(yamnet_dir() / "yamnet.npz"))
-        yam_features.sess = session(yamnet_onnx.build(w, yamnet_onnx.identity_head()).SerializeToString(), threads)
-    r = run_batched(yam_features.sess, "patches", crop_patches(x), ["embeddings", "scores"])
+    r = run_batched(backbone, "patches", crop_patches(x), ["embeddings", "scores"])
     return {"emb": r["embeddings"].astype(np.float32), "scores": r["scores"].astype(np.float32)}
 
 
