@@ -207,8 +207,7 @@ def load_data(ctx: BuildContext) -> Data:
     """Dataset, split checks, augmented training crops and YAMNet features of crops and clean clips (stage caches)."""
     log, metrics = ctx.log, ctx.metrics
     threads, quick, stages = ctx.threads, ctx.quick, ctx.stages
-    from . import yamnet_onnx
-    from .yamnet_features import crop_patches
+    from .yamnet_features import backbone_session, crop_features, load_weights
     # ---- data, split checks -------------------------------------------------------------------
     ds = load_dataset()
     bad = check_grouping(ds.clips, ds.split)
@@ -221,8 +220,8 @@ def load_data(ctx: BuildContext) -> Data:
     log(f"data: {len(ds.clips)} clips; {split_counts}")
     log.step("load_data")
 
-    weights = dict(np.load(yamnet_dir() / "yamnet.npz"))
-    backbone = session(yamnet_onnx.build(weights, yamnet_onnx.identity_head()).SerializeToString(), threads)
+    weights = load_weights()
+    backbone = backbone_session(weights, threads)
     feat_files = [PKG / f for f in ("data.py", "augment.py", "features.py", "yamnet_onnx.py", "yamnet_arch.py",
                                     "yamnet_features.py", "evaluate.py", "audio.py")]
     feat_key = hash_inputs(feat_files + [SPLIT_CSV, data_dir() / "MANIFEST.csv", yamnet_dir() / "yamnet.npz"],
@@ -239,11 +238,7 @@ def load_data(ctx: BuildContext) -> Data:
         f"{np.bincount(crops['y'], minlength=3).tolist()}")
     log.step("augmented_crops")
 
-    def yam_train():
-        from .ort_util import run_batched
-        r = run_batched(backbone, "patches", crop_patches(crops["x"]), ["embeddings", "scores"])
-        return {"emb": r["embeddings"].astype(np.float32), "scores": r["scores"].astype(np.float32)}
-    ytr = stages.get("yamnet_train", feat_key, yam_train)
+    ytr = stages.get("yamnet_train", feat_key, lambda: crop_features(backbone, crops["x"]))
     log(f"YAMNet features of training crops: {ytr['emb'].shape}")
 
     def yam_clean():

@@ -18,6 +18,28 @@ def crop_patches(crops: np.ndarray) -> np.ndarray:
     return out
 
 
+def load_weights() -> dict[str, np.ndarray]:
+    """Pretrained YAMNet weights from ../shared (yamnet.npz); read, never copied into the work tree."""
+    from .paths import yamnet_dir
+    return dict(np.load(yamnet_dir() / "yamnet.npz"))
+
+
+def backbone_session(weights: dict, threads: int):
+    """Pretrained YAMNet without a head (outputs: embeddings + AudioSet scores): the feature extractor the
+    heads are trained on, built in memory."""
+    from . import yamnet_onnx
+    from .ort_util import session
+    return session(yamnet_onnx.build(weights, yamnet_onnx.identity_head()).SerializeToString(), threads)
+
+
+def crop_features(sess, crops: np.ndarray) -> dict[str, np.ndarray]:
+    """Embeddings [M*3, 1024] and AudioSet scores [M*3, 521] (float32) of the 3 windows of each 2 s crop, in
+    crop_patches' order. Shared by the build's training crops and the cross-source tool's teacher mixtures, so
+    a teacher hears its inputs exactly as the heads were trained to."""
+    r = run_batched(sess, "patches", crop_patches(crops), ["embeddings", "scores"])
+    return {"emb": r["embeddings"].astype(np.float32), "scores": r["scores"].astype(np.float32)}
+
+
 def run(sess, patches: np.ndarray) -> dict[str, np.ndarray]:
     return run_batched(sess, "patches", patches, ["embeddings", "scores", "probs"], batch=64)
 

@@ -36,6 +36,7 @@ from cryscope_models.head_selection import normal_offset, shifted  # noqa: E402
 from cryscope_models.metrics import clip_probs, summarize  # noqa: E402
 from cryscope_models.wav2vec2_model import build_model, make_config  # noqa: E402
 from cryscope_models.wav2vec2_train import distill, finetune, predict_windows, seed_all  # noqa: E402
+from cryscope_models import yamnet_features as yf  # noqa: E402
 
 
 def main():
@@ -113,11 +114,11 @@ def main():
         sub = {"x": crops["x"][cm], "y": crops["y"][cm]}
         if a.teacher_mix:
             if backbone is None:
-                backbone = yamnet_backbone(a.threads)
+                backbone = yf.backbone_session(yf.load_weights(), a.threads)
             pool = np.unique(crop_clip[cm])  # the fold's training clips, never the held-out families
             mx = teacher_mixtures([ds.waves[clips[i].file] for i in pool], y[pool], a.teacher_mix,
                                   np.random.default_rng(1000 + k))
-            f = yam_features(backbone, mx)
+            f = yf.crop_features(backbone, mx)
             tx, tp = yh.anchored_features(f["emb"], f["scores"])
             t_win = yh.predict_anchored(m, mu, sd, tx, tp).reshape(-1, 3, 3)
             sub = {"x": np.concatenate([sub["x"], mx]), "y": np.concatenate([sub["y"], t_win.mean(1).argmax(1)]),
@@ -158,23 +159,6 @@ def teacher_mixtures(waves: list[np.ndarray], labels: np.ndarray, n: int, rng: n
             x = mix_at_snr(x, bg, float(rng.uniform(-5.0, 20.0)))
         out[i] = augment(x, "normal", rng, [])
     return out
-
-
-def yamnet_backbone(threads: int):
-    """Pretrained YAMNet without a head (embeddings + AudioSet scores), as pipeline.load_data builds it."""
-    from cryscope_models import yamnet_onnx
-    from cryscope_models.ort_util import session
-    from cryscope_models.paths import yamnet_dir
-    w = dict(np.load(yamnet_dir() / "yamnet.npz"))
-    return session(yamnet_onnx.build(w, yamnet_onnx.identity_head()).SerializeToString(), threads)
-
-
-def yam_features(backbone, x: np.ndarray) -> dict:
-    """Embeddings + AudioSet scores of the 3 windows of each 2 s input (as the build's crops)."""
-    from cryscope_models.ort_util import run_batched
-    from cryscope_models.yamnet_features import crop_patches
-    r = run_batched(backbone, "patches", crop_patches(x), ["embeddings", "scores"])
-    return {"emb": r["embeddings"].astype(np.float32), "scores": r["scores"].astype(np.float32)}
 
 
 def score(y, done, clean, yam_probs, w_owner, w_end, w_probs) -> dict:

@@ -43,3 +43,19 @@ def test_normalize_wav2vec2_is_zero_mean_unit_variance():
     x = np.random.default_rng(0).normal(3.0, 0.2, 32000).astype(np.float32)
     y = features.normalize_wav2vec2(x)
     assert abs(float(y.mean())) < 1e-4 and abs(float(y.std()) - 1.0) < 1e-3
+
+
+def test_crop_features_are_the_streaming_windows_of_the_crop(weights, sample_waves):
+    """A 2 s training crop (or a teacher mixture) must be heard as the product hears the same audio streamed:
+    its 3 windows are the first 3 streaming windows at the shipped hop, with the same embeddings and scores."""
+    from cryscope_models import TRAIN_CROP
+    from cryscope_models import yamnet_features as yf
+    sess = yf.backbone_session(weights, 1)
+    crops = np.stack([sample_waves["cry"][:TRAIN_CROP], sample_waves["normal"][:TRAIN_CROP]])
+    got = yf.crop_features(sess, crops)
+    assert got["emb"].shape == (6, 1024) and got["scores"].shape == (6, 521) and got["emb"].dtype == np.float32
+    for i, x in enumerate(crops):
+        ref = yf.run(sess, features.yamnet_windows(x)[:3])
+        assert np.abs(got["emb"][3 * i:3 * i + 3] - ref["embeddings"]).max() < 1e-5
+        assert np.abs(got["scores"][3 * i:3 * i + 3] - ref["scores"]).max() < 1e-5
+    assert np.abs(got["scores"][:3] - got["scores"][3:]).max() > 1e-2  # the two crops differ (the check can fail)
