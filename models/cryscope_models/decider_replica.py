@@ -8,7 +8,9 @@ Decider and checks these onsets are the same, so the choice made here is the one
 """
 import numpy as np
 
-HOP_S = 0.5          # the decision grid: one update per YAMNet hop
+from . import HOP, SAMPLE_RATE
+
+HOP_S = HOP / SAMPLE_RATE  # the decision grid: one update per shipped hop (0.25 s)
 _EPS = 1e-9          # the core's kTimeEps
 
 

@@ -1,5 +1,5 @@
 """Runs the exported ONNX models (the deployed graphs) on whole clips, the product's way:
-windows at hop 0.5 s, a file's probabilities = mean over its windows, fusion per window pair."""
+windows every HOP (0.25 s), a file's probabilities from its most alarming windows, fusion per window pair."""
 from dataclasses import dataclass, field
 
 import numpy as np

@@ -29,7 +29,7 @@ RECALL_FLOOR = 0.85                # never ship a level that finds fewer held-ou
 OFF_GAP = 0.2
 LEVELS = np.round(np.arange(0.30, 0.951, 0.05), 2)
 ALPHAS = (0.5, 0.7, 1.0)           # EMA weight of the newest window; 1.0 = no smoothing
-CONTEXT_WINDOWS = 8                # 4 s of a normal clip before each alarm clip
+CONTEXT_WINDOWS = int(round(4.0 / HOP_S))  # 4 s of a normal clip before each alarm clip
 WINDOW_S = 0.96                    # a YAMNet window: the first decision that can hear a cry's first 0.96 s
 ONSET_FRAME_S, ONSET_BELOW_PEAK_DB = 0.1, 20.0   # acoustic onset rule, the same as web/bench/onset.mjs
 

@@ -570,6 +570,7 @@ def test_eval(ctx: BuildContext, d: Data, y: YamnetModel, f: Fusion) -> TestResu
     metrics["test_false_alarms_per_hour"] = fa
     metrics["events"] = {"smoothing": dict(smoothing), **EVENTS}
     metrics["clip_summary"] = {"rule": "top_alarm_mean", "windows": CLIP_TOP_WINDOWS}
+    metrics["hop_seconds"] = HOP / SAMPLE_RATE  # the decision grid the report's figures were measured on
     log.step("test_eval")
     return TestResults(waves=test_waves, outputs=co_test, file_probs=fps)
 

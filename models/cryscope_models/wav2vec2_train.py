@@ -15,7 +15,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from . import HOP, YAMNET_WINDOW
+from . import CROP_HOP, YAMNET_WINDOW
 from .metrics import file_probs, summarize
 from .wav2vec2_model import Distiller, normalize_batch, pooled
 from .yamnet_head import class_weights
@@ -87,7 +87,7 @@ def distill(model, crops: dict, targets: dict, epochs: int, lr: float = 1e-3, bs
         t0, tot, n = time.time(), 0.0, 0
         for b in _batches(len(crops["x"]), bs, rng):
             k = rng.integers(0, emb.shape[1], len(b))
-            xs = np.stack([crops["x"][i, HOP * j:HOP * j + YAMNET_WINDOW] for i, j in zip(b, k)])
+            xs = np.stack([crops["x"][i, CROP_HOP * j:CROP_HOP * j + YAMNET_WINDOW] for i, j in zip(b, k)])
             h, _ = pooled(model, _inputs(xs, None))
             loss = distill_loss(dist, h, emb[b, k], sco[b, k])
             opt.zero_grad(); loss.backward()
@@ -144,7 +144,7 @@ def finetune(model, crops: dict, targets: dict | None, val: dict, epochs: int, l
             if soft is None:
                 loss = loss_fn(logits, y[b])
             else:  # the teacher window nearest the sub-crop, or the crop's mean over its windows
-                t = soft[b, np.clip(np.rint(s0 / HOP).astype(int), 0, soft.shape[1] - 1)] if short else soft[b].mean(1)
+                t = soft[b, np.clip(np.rint(s0 / CROP_HOP).astype(int), 0, soft.shape[1] - 1)] if short else soft[b].mean(1)
                 w = cw[t.argmax(1)]
                 loss = (w * -(t * F.log_softmax(logits, -1)).sum(1)).sum() / w.sum()
             if dist is not None:

@@ -1,11 +1,11 @@
 """YAMNet embeddings + AudioSet scores for training crops and evaluation clips (via the ONNX graph)."""
 import numpy as np
 
-from . import HOP, YAMNET_WINDOW
+from . import CROP_HOP, YAMNET_WINDOW
 from .features import log_mel, yamnet_windows
 from .ort_util import run_batched
 
-CROP_STARTS = (0, HOP, 2 * HOP)  # three 15600-sample windows inside a 2 s crop, at the default hop (HOP)
+CROP_STARTS = (0, CROP_HOP, 2 * CROP_HOP)  # three 15600-sample windows inside a 2 s crop
 
 
 def crop_patches(crops: np.ndarray) -> np.ndarray:

@@ -26,9 +26,9 @@ def test_manifest_shape(manifest):
     assert manifest["sample_rate"] == 16000
     y, w = manifest["models"]["yamnet"], manifest["models"]["wav2vec2"]
     assert y["input"] == {"name": "patches", "shape": [-1, 96, 64]}
-    assert (y["window_samples"], y["hop_samples"]) == (15600, 8000)
+    assert (y["window_samples"], y["hop_samples"]) == (15600, 4000)  # one decision every 0.25 s
     assert w["input"] == {"name": "input_values", "shape": [-1, -1]}
-    assert (w["window_samples"], w["hop_samples"]) == (16000, 8000)
+    assert (w["window_samples"], w["hop_samples"]) == (16000, 4000)
     assert w["file"] == "wav2vec2.int8.onnx" and w["fp32_file"] == "wav2vec2.onnx"
     assert y["file"] == "yamnet.int8.onnx" and y["fp32_file"] == "yamnet.onnx"
     assert manifest["audioset_labels_file"] == "yamnet_class_map.csv"

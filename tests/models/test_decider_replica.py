@@ -19,12 +19,18 @@ def test_hysteresis_min_duration_and_cooldown():
     seq = np.array([0.1, 0.9, 0.9, 0.9, 0.5, 0.9, 0.1, 0.1, 0.9, 0.1, 0.1, 0.1, 0.1, 0.9, 0.1])
     # no smoothing: one long episode (0.5 stays above off 0.4); the blip at 4.0 s is inside the 2 s cooldown
     # that began at the offset (3.0 s); the blip at 6.5 s is not
-    assert onsets(seq, on=0.6, off=0.4, alpha=1.0, min_duration_s=0.0) == [1, 13]
+    # (updates every 0.5 s here, as written; the shipped grid is HOP_S)
+    assert onsets(seq, on=0.6, off=0.4, alpha=1.0, min_duration_s=0.0, hop_s=0.5) == [1, 13]
     # a 1 s minimum episode: the onset waits until the run spans 1 s; single-window blips never fire
-    assert onsets(seq, on=0.6, off=0.4, alpha=1.0, min_duration_s=1.0) == [3]
+    assert onsets(seq, on=0.6, off=0.4, alpha=1.0, min_duration_s=1.0, hop_s=0.5) == [3]
     # EMA 0.5 delays the rise: 0.1 -> 0.5 -> 0.7
-    assert onsets(seq, on=0.6, off=0.4, alpha=0.5, min_duration_s=0.0) == [2]
-    assert onsets(seq, on=0.6, off=0.4, alpha=1.0, cooldown_s=0.0) == [1, 8, 13]
+    assert onsets(seq, on=0.6, off=0.4, alpha=0.5, min_duration_s=0.0, hop_s=0.5) == [2]
+    assert onsets(seq, on=0.6, off=0.4, alpha=1.0, cooldown_s=0.0, hop_s=0.5) == [1, 8, 13]
+    # on the shipped 0.25 s grid the same updates span half the time: the cooldown that began at the offset
+    # (update 6, 1.5 s) now lasts to 3.5 s, past the blip at update 13 (3.25 s)
+    assert HOP_S == 0.25
+    assert onsets(seq, on=0.6, off=0.4, alpha=1.0) == [1]
+    assert onsets(seq, on=0.6, off=0.4, alpha=1.0, min_duration_s=1.0) == [5]
 
 
 def test_back_to_back_follows_the_given_clip_order():

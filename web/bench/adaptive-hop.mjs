@@ -65,9 +65,9 @@ if (nurseryMode) {
   });
 }
 const { manifest: m, core } = data;
-const coarse = m.models.yamnet.hop_samples / m.sample_rate; // today's hop (0.5 s)
+const coarse = m.models.yamnet.hop_samples / m.sample_rate; // the build's hop (must be 0.5 s here)
 const ratio = Math.round(coarse / FINE);
-if (Math.abs(ratio * FINE - coarse) > 1e-9 || ratio !== 2) throw new Error(`manifest hop ${coarse} s is not 2 × ${FINE} s`);
+if (Math.abs(ratio * FINE - coarse) > 1e-9 || ratio !== 2) throw new Error(`manifest hop ${coarse} s is not 2 × ${FINE} s: this bench compares an adaptive 0.5/0.25 s schedule with a 0.5 s build (models shipped before 2026-12-06 session 9); the shipped hop is now 0.25 s everywhere (models/EXPERIMENTS.md)`);
 // Every window is on the fine grid, except the front-end's padded end-of-stream ones (always run).
 const gridIndex = (w) => { const k = w.start / FINE; return Math.abs(k - Math.round(k)) < 1e-6 ? Math.round(k) : null; };
 

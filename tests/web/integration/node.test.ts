@@ -26,8 +26,10 @@ describe('cryscope/node with the real core and models', () => {
     const a = await decodeFile(clip.path);
     const r = await clf.classify(a.samples, a.sampleRate);
     expect(r.duration).toBeCloseTo(a.samples.length / a.sampleRate, 3);
-    // One decision per 0.5 s hop (±2 for the first windows and the padded tail).
-    expect(Math.abs(r.windows.length - Math.floor((r.duration - 0.975) / 0.5 + 1))).toBeLessThanOrEqual(3);
+    // One decision per hop — the manifest's (0.25 s since session 9) — ±2 for the first windows and the padded tail.
+    const hop = clf.settings.yamnetHopSeconds;
+    expect(hop).toBe(JSON.parse(readFileSync(join(ROOT, 'models/build/manifest.json'), 'utf8')).models.yamnet.hop_samples / 16000);
+    expect(Math.abs(r.windows.length - Math.floor((r.duration - 0.975) / hop + 1))).toBeLessThanOrEqual(3);
     for (const w of r.windows) {
       expect(sum(w.fused)).toBeCloseTo(1, 3);
       if (w.yamnet) expect(sum(w.yamnet)).toBeCloseTo(1, 3);
@@ -119,7 +121,8 @@ describe('cryscope/node with the real core and models', () => {
     expect(both.events.some((e) => e.label === 'cry')).toBe(true);
     // Cascade: the fused value is YAMNet's either way, so every decision from the first with both models on is the same.
     // Decisions pair by grid tick (with Wav2Vec2 a decision's end is its window's, 25 ms after YAMNet's).
-    const tick = (w: { end: number }) => Math.round(w.end / 0.5);
+    const hop = clf.settings.yamnetHopSeconds;
+    const tick = (w: { end: number }) => Math.round(w.end / hop);
     const byTick = new Map(cascade.windows.map((w) => [tick(w), w]));
     const paired = both.windows.filter((w) => w.wav2vec2 && byTick.has(tick(w)));
     expect(paired.length).toBeGreaterThan(40);
@@ -130,7 +133,7 @@ describe('cryscope/node with the real core and models', () => {
     // Gate: most of the quiet is skipped; the cry's episodes are the same (times within one hop).
     expect(gated.gate!.analysed).toBeLessThan(gated.gate!.windows * 0.8);
     expect(gated.events.map((e) => `${e.type} ${e.label}`)).toEqual(cascade.events.map((e) => `${e.type} ${e.label}`));
-    gated.events.forEach((e, i) => expect(Math.abs(e.start - cascade.events[i].start)).toBeLessThanOrEqual(0.5));
+    gated.events.forEach((e, i) => expect(Math.abs(e.start - cascade.events[i].start)).toBeLessThanOrEqual(hop + 1e-6));
   }, 300_000);
 
   it('rejects bad input with clear errors', async () => {

@@ -1,8 +1,8 @@
 /**
  * Size limits of a detection batch (cryscope.batch/1). Shared by the sender (web) and the
  * receiver (server) so a client can split its buffer before it is rejected.
- * Why these numbers: a browser sends a batch every few seconds; 1200 windows is 10 min of
- * windows at the default 0.5 s hop, far more than one batch ever needs, while keeping the
+ * Why these numbers: a browser sends a batch every few seconds; 1200 windows is 5 min of
+ * windows at the default 0.25 s hop, far more than one batch ever needs, while keeping the
  * JSON body under ~300 KiB.
  */
 export const LIMITS = Object.freeze({
