@@ -51,6 +51,8 @@ try {
   const page = await browser.newPage();
   const foreign = [];
   page.on('request', (r) => { if (!r.url().startsWith(url) && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) foreign.push(r.url()); });
+  // A failed local load names its URL (the console line alone does not).
+  page.on('response', (r) => { if (r.status() >= 400) console.log(`[bench:error] ${r.status()} ${r.url()}`); });
   page.on('console', (m) => { if (m.type() === 'log') console.log(`[bench] ${m.text()}`); else if (m.type() === 'error') console.log(`[bench:error] ${m.text()}`); });
   // Shared 2-core machine: print the load so figures can be read in context.
   console.log(`[bench] machine: ${cpus().length} cores, load average ${loadavg().map((v) => v.toFixed(2)).join(' ')} (before)`);
