@@ -36,7 +36,7 @@ describe.skipIf(!haveStack)('soak, short (real server, Temporal, PGlite; fake mi
     expect(f.droppedSamples).toBe(0);
     expect(r.health).toEqual([]);
     expect(r.sessions).toBe(1);
-    expect(Math.abs(f.driftS)).toBeLessThanOrEqual(1.0); // one hop is the 8-hour goal; 2 hops of slack for a loaded CI machine
+    expect(Math.abs(f.driftS)).toBeLessThanOrEqual(1.0); // the 8-hour goal is one hop; 1 s here (2 hops at 0.5 s, 4 at 0.25 s) for a loaded CI machine
     // Bounded: the timeline keeps ~65 s of windows (one per hop: 130 at 0.5 s, 260 at 0.25 s) + 10 of slack;
     // nothing piles up in the outbox; empty after stop.
     expect(r.first.hopS).toBeGreaterThan(0);
