@@ -88,7 +88,8 @@ def main():
     else:
         w_probs = np.full((len(w_x), 3), np.nan, np.float32)
     finished = []
-    backbone = None  # pretrained YAMNet for the teacher's inputs, built on first use (--teacher-mix)
+    # pretrained YAMNet, which hears the teacher's mixtures as the build's crops (--teacher-mix only)
+    backbone = yf.backbone_session(yf.load_weights(), a.threads) if a.teacher_mix and not a.score_only else None
 
     def save(folds_done):
         if a.out:
@@ -113,8 +114,6 @@ def main():
         val = {"windows": vx, "owner": vo, "y": y[vids]}
         sub = {"x": crops["x"][cm], "y": crops["y"][cm]}
         if a.teacher_mix:
-            if backbone is None:
-                backbone = yf.backbone_session(yf.load_weights(), a.threads)
             pool = np.unique(crop_clip[cm])  # the fold's training clips, never the held-out families
             mx = teacher_mixtures([ds.waves[clips[i].file] for i in pool], y[pool], a.teacher_mix,
                                   np.random.default_rng(1000 + k))

@@ -43,7 +43,6 @@ const LOOP_MIN = Number(a['loop-minutes']);
 const SAMPLE_S = Number(a['sample-seconds']);
 if (!(MINUTES > 0) || !(SPEED >= 1) || !(LOOP_MIN > 0) || !(SAMPLE_S > 0)) { console.error('soak: bad arguments'); process.exit(2); }
 const RATE = 48000;
-let HOP = 0.25; // the decision hop, s: the page's yamnetHopSeconds (the model manifest's), read from the first sample
 const log = (s) => console.log(`[soak] ${s}`);
 const mib = (b) => (b / 1048576).toFixed(2);
 
@@ -208,6 +207,7 @@ async function sample(page, cdp) {
     const outbox = p ? await p.o.store.count().catch(() => -1) : -1;
     const win = globalThis.cryscope.windows;
     const sampleRate = d.sampleRate;
+    const hop = d.info.settings.yamnetHopSeconds; // the decision grid, s
     // Audio time: what the capture has delivered (the AudioContext's clock; the feeder's count at
     // --speed > 1). Lag = audio time − end of the latest decision, the smallest of 8 reads over
     // ~0.8 s, so the decision grid does not show up as jitter.
@@ -223,7 +223,7 @@ async function sample(page, cdp) {
     }
     return {
       wallS: (performance.now() - s.t0) / 1000, audioS: audioNow(), processedS: stats.audioSeconds, lagS: lag, wallLagS: wallLag,
-      decisionS: decided(), hopS: d.info.settings.yamnetHopSeconds, gridS: s.lastEnd - s.windows * d.info.settings.yamnetHopSeconds, windowsSeen: s.windows, droppedSamples: stats.droppedSamples, decisions: stats.decisions,
+      decisionS: decided(), hopS: hop, gridS: s.lastEnd - s.windows * hop, windowsSeen: s.windows, droppedSamples: stats.droppedSamples, decisions: stats.decisions,
       memory, state: d.state, sessions: s.sessions.size,
       sizes: {
         timelineWindows: win.length, pageEvents: globalThis.cryscope.events.length, eventRows: document.querySelectorAll('[data-testid=event]').length,
@@ -313,7 +313,7 @@ try {
   // Baseline after a short warm-up (models' first runs allocate).
   await page.waitForTimeout(Math.min(30, MINUTES * 60 * 0.15) * 1000);
   const first = await take();
-  HOP = first.hopS;
+  const HOP = first.hopS; // the decision hop, s: the page's yamnetHopSeconds (the model manifest's)
   const end = Date.now() + MINUTES * 60_000 - first.wallS * 1000;
   while (Date.now() < end) {
     await page.waitForTimeout(Math.min(SAMPLE_S * 1000, Math.max(0, end - Date.now())));
