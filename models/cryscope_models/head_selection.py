@@ -166,7 +166,9 @@ def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, lo
     offset = table[cands.index(chosen)]["normal_offset"]
     zs = name_of("anchored", 0, math.inf, "none")
     detail = {}
-    for name in {name_of(*chosen), zs}:
+    # chosen head first, then zero-shot, in that order every build (a set's order follows Python's per-process
+    # string hashing, which reordered the report's per-family tables from one build to the next)
+    for name in dict.fromkeys([name_of(*chosen), zs]):
         pred = held[name].argmax(1)
         detail[name] = {"per_family": per_family(sub, ye, pred), "worst_normal_categories": worst_normal_categories(sub, ye, pred)}
     return {"chosen": chosen, "chosen_name": name_of(*chosen), "normal_offset": offset, "table": table,

@@ -217,6 +217,8 @@ def load_data(ctx: BuildContext) -> Data:
     split_hours = {s: sum(c.duration_s for c in ds.of(s)) / 3600 for s in ("train", "val", "test")}
     metrics["data"] = {"clips": len(ds.clips), "split_counts": split_counts, "split_hours": split_hours,
                        "groups": len({c.group for c in ds.clips}), "groups_across_splits": len(bad)}
+    # the decision grid every stage below scores clips and replays events on (both models, the manifest's hop)
+    metrics["hop_seconds"] = HOP / SAMPLE_RATE
     log(f"data: {len(ds.clips)} clips; {split_counts}")
     log.step("load_data")
 
@@ -570,7 +572,6 @@ def test_eval(ctx: BuildContext, d: Data, y: YamnetModel, f: Fusion) -> TestResu
     metrics["test_false_alarms_per_hour"] = fa
     metrics["events"] = {"smoothing": dict(smoothing), **EVENTS}
     metrics["clip_summary"] = {"rule": "top_alarm_mean", "windows": CLIP_TOP_WINDOWS}
-    metrics["hop_seconds"] = HOP / SAMPLE_RATE  # the decision grid the report's figures were measured on
     log.step("test_eval")
     return TestResults(waves=test_waves, outputs=co_test, file_probs=fps)
 

@@ -208,7 +208,7 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
     L.append("File-level results: a file's prediction is the class with the highest probability averaged over "
              f"its {m.get('clip_summary', {}).get('windows', 3)} most alarming windows (largest 1 − p(normal); metrics.clip_probs — "
              "a recording with a few seconds of crying is a recording of a cry) "
-             f"(YAMNet: 0.975 s windows, Wav2Vec2 and fusion: {m['wav2vec2'].get('window_seconds', 2.0):g} s windows, hop {m.get('hop_seconds', 0.5):g} s). "
+             f"(YAMNet: 0.975 s windows, Wav2Vec2 and fusion: {m['wav2vec2'].get('window_seconds', 2.0):g} s windows, hop {m['hop_seconds']:g} s). "
              "Every model is evaluated as deployed: int8 YAMNet and int8 Wav2Vec2 (fusion too). YAMNet zero-shot follows the MediaPipe rule "
              "(mean AudioSet score of `Baby cry, infant cry`/`Crying, sobbing` or `Screaming` ≥ 0.1, else normal).\n")
     L += _goals(m)
@@ -236,7 +236,7 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
              f"window probabilities of the chosen YAMNet head: false onsets per hour of normal audio ({ce['hours_normal']:.2f} h, "
              f"every normal clip back to back as one stream) and episode recall (each clip of the class after 4 s of a normal "
              f"clip; an onset inside the clip counts). Latency: from the clip's acoustic onset (the first 100 ms frame within 20 dB "
-             f"of its loudest, as web/bench/onset.mjs) to the first onset decision; each clip starts on the {m.get('hop_seconds', 0.5):g} s decision grid, "
+             f"of its loudest, as web/bench/onset.mjs) to the first onset decision; each clip starts on the {m['hop_seconds']:g} s decision grid, "
              f"so a cry that starts with its clip costs at least one 0.96 s window (live, onsets fall anywhere in the hop). Budget "
              f"{ce['budget_per_hour']:g}/h for cry + scream, split evenly; goal recall ≥ {ce['recall_goal']:g}, floor "
              f"{ce['recall_floor']:g}.\n")

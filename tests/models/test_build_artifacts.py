@@ -118,6 +118,8 @@ def test_head_and_event_settings_were_chosen_on_held_out_families(build_dir, man
     assert cs["eligible_clips"] == sum(m["data"]["split_counts"][s][l] for s in ("train", "val")
                                        for l in ("cry", "scream", "normal"))
     assert set(cs["folds"].values()) == set(range(5))
+    # the report's per-family tables: the chosen head first, then zero-shot (a fixed order, build after build)
+    assert list(cs["detail"])[0] == cs["chosen_name"] and "zero-shot (anchored, no residual)" in cs["detail"]
     # the manifest ships the thresholds chosen on the held-out events, not the in-split ones
     ev = m["cross_source_events"]
     for lab in ("cry", "scream"):
@@ -133,6 +135,8 @@ def test_head_and_event_settings_were_chosen_on_held_out_families(build_dir, man
     # the clip rule the package applies is the one the report was scored with
     assert manifest["clip_summary"] == m["clip_summary"] == {"rule": "top_alarm_mean", "windows": 3}
     assert manifest["fusion"]["weights"] == m["fusion"]["cross_source_choice"]["weights"]
+    # ... and on the grid the package decides on (the report quotes its figures at this hop)
+    assert m["hop_seconds"] == manifest["models"]["yamnet"]["hop_samples"] / manifest["sample_rate"]
     report = (build_dir / "report" / "report.md").read_text()
     assert "## Cross-source: held-out families" in report and "## Events on held-out families" in report
 
