@@ -24,14 +24,17 @@ def hash_inputs(files: list[Path], extra: dict | None = None) -> str:
 
 
 class StageCache:
-    """stage(name, key) -> dict of arrays, recomputed only when its key changes."""
+    """stage(name, key) -> dict of arrays, recomputed only when its key changes. `reused` names the stages
+    that came from the cache in this build: the report must not call a build with reused stages "cold"."""
     def __init__(self, root: Path):
         self.root = root
+        self.reused: list[str] = []
         root.mkdir(parents=True, exist_ok=True)
 
     def get(self, name: str, key: str, fn) -> dict:
         path = self.root / f"{name}-{key}.npz"
         if path.exists():
+            self.reused.append(name)
             with np.load(path, allow_pickle=False) as z:
                 return {k: z[k] for k in z.files}
         out = fn()

@@ -24,7 +24,7 @@ def _seconds(v) -> str:
 
 
 def _interval(ci) -> str:
-    """' (0.6–5.7)' for a rate's 95 % interval, '' when there is none (older builds' metrics)."""
+    """' (0.6–5.7)' for a rate's 95 % interval, '' when there is none (no normal audio to count on)."""
     return "" if not ci else f" ({ci[0]:.1f}–{ci[1]:.1f})"
 
 
@@ -98,64 +98,12 @@ def _table(res: dict) -> str:
 
 
 def _goals(m: dict) -> list[str]:
-    """The issue's goals next to what this build measured: met, or missed by how much and why."""
-    t = m["test"]
-    default = f"fusion_{m['fusion']['config']['default']}"
-    ens, w2v = t[default]["macro_f1"], t["wav2vec2_int8"]["macro_f1"]
-    singles = {k: t[k]["macro_f1"] for k in ("yamnet", "yamnet_zero_shot", "wav2vec2_int8")}
-    best_single = max(singles, key=singles.get)
-    yc, p = m["yamnet_conversion"], m["wav2vec2"]["onnx_parity"]
-    build_min = sum(m["timings_s"].values()) / 60
-    fa = m["test_false_alarms_per_hour"][default]
-    lp = m["robustness_test"]["normal_lowpass_4k"][default]["accuracy"]
-    lp0 = m["robustness_test"]["normal_original"][default]["accuracy"]
-    cs = m["yamnet_head"]["cross_source"]
-    cs_chosen = next(r for r in cs["table"] if r["candidate"] == cs["chosen_name"])
-
-    def row(goal, measured, ok, why=""):
-        return f"| {goal} | {measured} | {'met' if ok else '**missed**'} | {why} |"
-    rows = [
-        "## Goals vs measured\n",
-        "| goal (models issue) | measured in this build | status | by how much / why |", "|---|---|---|---|",
-        row("Wav2Vec2 alone macro-F1 ≥ 0.90 (test)", f"{w2v:.3f} (int8, deployed; fp32 {t['wav2vec2_fp32']['macro_f1']:.3f})",
-            w2v >= 0.90, "" if w2v >= 0.90 else
-            f"short by {0.90 - w2v:.3f}. No pretrained Wav2Vec2 weights exist here, so a compact model "
-            f"({m['wav2vec2']['parameters'] / 1e6:.2f} M parameters, sized to run in real time in the browser) is trained "
-            f"from scratch on ~1.2k clips within the cold-build time budget ({m['wav2vec2']['epochs']['finetune']} epochs); "
-            "distillation and contrastive pretraining measured worse at equal budget (models/EXPERIMENTS.md)."),
-        row("Ensemble macro-F1 ≥ 0.97 (test)", f"{ens:.3f} ({default}, chosen on validation)", ens >= 0.97,
-            "" if ens >= 0.97 else
-            f"short by {0.97 - ens:.3f}: the weaker Wav2Vec2 adds little beyond YAMNet; errors left are listed in "
-            "the confusion matrices and the per-category table below."),
-        row("Ensemble ≥ best single model (test)", f"{ens:.3f} vs {NAMES.get(best_single, best_single)} "
-            f"{singles[best_single]:.3f}", ens >= singles[best_single] - 1e-9,
-            "" if ens >= singles[best_single] - 1e-9 else
-            f"below by {singles[best_single] - ens:.3f}. The default is chosen by cross-validated validation F1 "
-            f"(differences of ~0.01 there are 1–3 clips); on test the fusion methods scored "
-            + ", ".join(f"{k[7:]} {t[k]['macro_f1']:.3f}" for k in t if k.startswith("fusion_"))
-            + f". Fusion does cut false alarms: {fa['per_hour']:.0f}/h vs "
-            f"{m['test_false_alarms_per_hour'].get(best_single, {}).get('per_hour', float('nan')):.0f}/h for "
-            f"{NAMES.get(best_single, best_single)}."),
-        row("False-alarm rate on normal clips reported", f"{fa['per_hour']:.1f} episodes per hour of normal audio "
-            f"({fa['hours']:.2f} h)", True),
-        row("Not relying on the 8 kHz-cry quirk", f"normal accuracy {lp0:.3f} → {lp:.3f} when low-passed at 3.8 kHz",
-            lp >= lp0 - 0.05, "" if lp >= lp0 - 0.05 else f"drops by {lp0 - lp:.3f}: bandwidth is still partly a cue"),
-        row("YAMNet fine-tuned beats zero-shot on held-out families",
-            f"{cs_chosen['macro_f1']:.3f} ({cs['chosen_name']}) vs zero-shot rule {cs['zero_shot_rule']['macro_f1']:.3f}",
-            cs_chosen["macro_f1"] > cs["zero_shot_rule"]["macro_f1"]),
-        row("YAMNet cross-source macro-F1 ≥ 0.95 (held-out families)", f"{cs_chosen['macro_f1']:.3f}",
-            cs_chosen["macro_f1"] >= 0.95, "" if cs_chosen["macro_f1"] >= 0.95 else
-            f"short by {0.95 - cs_chosen['macro_f1']:.3f}: see the cross-source section for the families and "
-            "categories that fail (held-out Donate-a-Cry phone cries, animals)."),
-        row("YAMNet ONNX = numpy/TF forward within 1e-4", f"{yc['onnx_vs_numpy_float64']['scores_max_abs']:.1e} scores, "
-            f"{yc['onnx_vs_numpy_float64']['embeddings_max_abs']:.1e} embeddings", max(
-                yc['onnx_vs_numpy_float64']['scores_max_abs'], yc['onnx_vs_numpy_float64']['embeddings_max_abs']) <= 1e-4),
-        row("Wav2Vec2 ONNX fp32 = PyTorch within 1e-3", f"{p['fp32_vs_torch_max_abs']:.1e}", p["fp32_vs_torch_max_abs"] <= 1e-3),
-        row("Cold build on 2 cores < 45 min", f"{build_min:.1f} min of build steps on {m['machine']['cpus']} CPUs "
-            f"({m['machine']['threads']} threads; plus ~2 min venv)", build_min < 45),
-        "",
-    ]
-    return rows
+    """The models issue's goals next to what this build measured (goals.py decides met / missed and why)."""
+    from .goals import evaluate
+    rows = ["## Goals vs measured\n",
+            "| goal (models issue) | measured in this build | status | by how much / why |", "|---|---|---|---|"]
+    rows += [f"| {g.goal} | {g.measured} | {g.status} | {g.why} |" for g in evaluate(m)]
+    return rows + [""]
 
 
 def _cross_source(m: dict) -> list[str]:
@@ -206,9 +154,9 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
              f"({m['machine']['threads']} threads). All numbers below were measured by this build"
              + (" — **QUICK smoke build (few epochs): not representative**" if m["quick"] else "") + ".\n")
     L.append("File-level results: a file's prediction is the class with the highest probability averaged over "
-             f"its {m.get('clip_summary', {}).get('windows', 3)} most alarming windows (largest 1 − p(normal); metrics.clip_probs — "
+             f"its {m['clip_summary']['windows']} most alarming windows (largest 1 − p(normal); metrics.clip_probs — "
              "a recording with a few seconds of crying is a recording of a cry) "
-             f"(YAMNet: 0.975 s windows, Wav2Vec2 and fusion: {m['wav2vec2'].get('window_seconds', 2.0):g} s windows, hop {m['hop_seconds']:g} s). "
+             f"(YAMNet: 0.975 s windows, Wav2Vec2 and fusion: {m['wav2vec2']['window_seconds']:g} s windows, hop {m['hop_seconds']:g} s). "
              "Every model is evaluated as deployed: int8 YAMNet and int8 Wav2Vec2 (fusion too). YAMNet zero-shot follows the MediaPipe rule "
              "(mean AudioSet score of `Baby cry, infant cry`/`Crying, sobbing` or `Screaming` ≥ 0.1, else normal).\n")
     L += _goals(m)
@@ -252,19 +200,19 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
     for k in ("cry", "scream"):
         c = ce[k]
         L.append(f"**{k}**: chosen on {c['on']} / off {c['off']} ({c['rule']}) → {c['per_hour']:.1f} false onsets/h"
-                 f"{_interval(c.get('per_hour_ci95'))}, "
-                 f"episode recall {c['recall']:.3f}, latency median {_seconds(c.get('latency_median_s'))}; goals ≤ "
+                 f"{_interval(c['per_hour_ci95'])}, "
+                 f"episode recall {c['recall']:.3f}, latency median {_seconds(c['latency_median_s'])}; goals ≤ "
                  f"{ce['budget_per_hour'] / 2:g}/h and ≥ {ce['recall_goal']:g}: "
                  + ("met" if c["within_budget"] and c["recall"] >= ce["recall_goal"] else "**missed**") + ".\n")
         L.append("| on | false onsets | per hour (95 % interval) | episode recall | latency median | latency p90 |\n"
                  "|---|---|---|---|---|---|")
         for r in c["curve"]:
-            L.append(f"| {r['on']:.2f} | {r['false_onsets']} | {r['per_hour']:.1f}{_interval(r.get('per_hour_ci95'))} | {r['recall']:.3f} | "
-                     f"{_seconds(r.get('latency_median_s'))} | {_seconds(r.get('latency_p90_s'))} |")
+            L.append(f"| {r['on']:.2f} | {r['false_onsets']} | {r['per_hour']:.1f}{_interval(r['per_hour_ci95'])} | {r['recall']:.3f} | "
+                     f"{_seconds(r['latency_median_s'])} | {_seconds(r['latency_p90_s'])} |")
         L.append("")
     L.append("## False alarms (test, normal clips)\n")
-    ev = m.get("events", {"smoothing": {"alpha": 0.5}, "min_duration_s": 1.0})
-    L.append(f"Onsets per hour of normal audio, the normal clips back to back (EMA α={ev['smoothing'].get('alpha')}, hysteresis "
+    ev = m["events"]
+    L.append(f"Onsets per hour of normal audio, the normal clips back to back (EMA α={ev['smoothing']['alpha']}, hysteresis "
              f"thresholds above, min duration {ev['min_duration_s']:g} s, as the manifest ships):\n\n| model | hours | cry episodes | scream episodes | per hour |\n|---|---|---|---|---|")
     for k, v in m["test_false_alarms_per_hour"].items():
         L.append(f"| {NAMES.get(k, k)} | {v['hours']:.3f} | {v['cry']} | {v['scream']} | {v['per_hour']:.1f} |")
@@ -313,7 +261,7 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
              f"{w['macs_per_second_audio']['total'] / 1e6:.1f} M multiply-accumulates per second of audio "
              f"(≈{2 * w['macs_per_second_audio']['total'] / 1e6:.0f} MFLOPs/s). Source: {w['source']}. "
              f"Epochs: {w['epochs']}, {w['train_crops']} training crops of {m['augmentation']['crop_seconds']:g} s; "
-             f"deployed window {w.get('window_seconds', 2.0):g} s.\n")
+             f"deployed window {w['window_seconds']:g} s.\n")
     L.append("| variant | validation macro-F1 | validation accuracy | train time (s) |\n|---|---|---|---|")
     for v in w["variants"]:
         L.append(f"| {v['variant']} | {v['val_macro_f1']:.4f} | {v['val_accuracy']:.4f} | {v['seconds']:.0f} |")

@@ -1,0 +1,147 @@
+"""The models issue's goals, each next to what this build measured: met, or missed by how much and why.
+
+Pure: takes the build's metrics dict, returns rows; report.py renders them. The goals are the ones the models
+issue states (held-out families are the selection criterion, in-split figures are reported beside them). A goal
+the build cannot measure itself — Wav2Vec2 held out per family needs one model per fold, longer than a cold
+build — is quoted from the recorded outside measurement (pipeline.CROSS_SOURCE_W2V_MEASURED) and says so.
+"""
+from dataclasses import dataclass
+
+from .event_selection import FALSE_ONSETS_PER_HOUR, RECALL_GOAL
+
+CROSS_SOURCE_MACRO_F1 = 0.95      # ensemble, pooled over the held-out family folds
+W2V_CROSS_SOURCE_MACRO_F1 = 0.88  # Wav2Vec2 alone, held-out families
+LATENCY_MEDIAN_S = 1.0            # onset-to-event, from the acoustic onset, held out
+IN_SPLIT_MACRO_F1 = 0.97          # ensemble, test split
+COLD_BUILD_MIN = 30.0             # a cold model build on 2 cores, committed Wav2Vec2 weights
+LOWPASS_DROP = 0.05               # normal accuracy may fall at most this much when low-passed at 3.8 kHz
+SINGLE_NAMES = {"yamnet": "YAMNet head", "yamnet_zero_shot": "zero-shot YAMNet", "wav2vec2_int8": "Wav2Vec2"}
+
+
+@dataclass
+class Goal:
+    goal: str
+    measured: str
+    ok: bool
+    why: str = ""
+    measured_here: bool = True   # False: this build's figure cannot decide the goal (status "not measured")
+
+    @property
+    def status(self) -> str:
+        return "not measured by this build" if not self.measured_here else "met" if self.ok else "**missed**"
+
+
+def _at_budget(curve: list, share: float):
+    """The most sensitive level whose false onsets stay within `share` per hour, or None."""
+    ok = [r for r in curve if r["per_hour"] <= share]
+    return min(ok, key=lambda r: r["on"]) if ok else None
+
+
+def _events(ce: dict) -> list[Goal]:
+    share = ce["budget_per_hour"] / 2
+    per_hour = ce["cry"]["per_hour"] + ce["scream"]["per_hour"]
+    recalls = {k: ce[k]["recall"] for k in ("cry", "scream")}
+    ok = per_hour <= ce["budget_per_hour"] and min(recalls.values()) >= RECALL_GOAL
+    trade = []
+    for k in ("cry", "scream"):
+        r = _at_budget(ce[k]["curve"], share)
+        trade.append(f"{k} within {share:g}/h: " + (f"recall {r['recall']:.3f} at on {r['on']:.2f}" if r else "no level"))
+    worse = max(("cry", "scream"), key=lambda k: ce[k]["per_hour"])
+    why = "" if ok else (
+        f"{per_hour:.1f}/h in total at recall {recalls['cry']:.3f} (cry) / {recalls['scream']:.3f} (scream): no level "
+        f"meets the budget and recall ≥ {RECALL_GOAL:g} together, and the recall floor ({ce['recall_floor']:g}) wins over "
+        f"the budget ({'; '.join(trade)}). {worse.capitalize()} is most of it"
+        + (" — held-out animal calls score like screams (models/EXPERIMENTS.md, session 6)." if worse == "scream" else "."))
+    lat = [ce[k]["latency_median_s"] for k in ("cry", "scream")]
+    slow = None if any(v is None for v in lat) else max(lat)
+    return [
+        Goal(f"False onsets ≤ {FALSE_ONSETS_PER_HOUR:g}/h (cry + scream) on held-out normal audio, episode recall "
+             f"≥ {RECALL_GOAL:g}", f"cry {ce['cry']['per_hour']:.1f}/h at {recalls['cry']:.3f}, scream "
+             f"{ce['scream']['per_hour']:.1f}/h at {recalls['scream']:.3f} ({ce['hours_normal']:.2f} h)", ok, why),
+        Goal(f"Median onset-to-event latency ≤ {LATENCY_MEDIAN_S:g} s (held out, from the acoustic onset)",
+             "cry " + " / scream ".join("–" if v is None else f"{v:.2f} s" for v in lat),
+             slow is not None and slow <= LATENCY_MEDIAN_S,
+             "" if slow is not None and slow <= LATENCY_MEDIAN_S else "the slower class sets it; see the events section"),
+    ]
+
+
+def evaluate(m: dict) -> list[Goal]:
+    t = m["test"]
+    default = f"fusion_{m['fusion']['config']['default']}"
+    weights = m["fusion"]["config"]["weights"]
+    ens = t[default]["macro_f1"]
+    singles = {k: t[k]["macro_f1"] for k in ("yamnet", "yamnet_zero_shot", "wav2vec2_int8")}
+    best_single = max(singles, key=singles.get)
+    cs = m["yamnet_head"]["cross_source"]
+    chosen = next(r for r in cs["table"] if r["candidate"] == cs["chosen_name"])
+    zs = cs["zero_shot_rule"]["macro_f1"]
+    ev = m["fusion"]["cross_source_evidence"]
+    w2v = ev["wav2vec2_alone"]
+    if list(weights) != [1.0, 0.0]:
+        # the held-out figures below are the head's; a fusion that uses Wav2Vec2 needs its own held-out measurement
+        raise ValueError(f"goals: held-out figures exist for the YAMNet-only fusion, not for weights {weights}")
+    cs_ens = chosen["macro_f1"]
+    lp = m["robustness_test"]["normal_lowpass_4k"][default]["accuracy"]
+    lp0 = m["robustness_test"]["normal_original"][default]["accuracy"]
+    build_min = sum(m["timings_s"].values()) / 60
+    reused = m.get("stage_cache_reused", [])
+    yc, p = m["yamnet_conversion"], m["wav2vec2"]["onnx_parity"]
+    fa = m["test_false_alarms_per_hour"][default]
+    bf = ev["best_fusion"]
+    rows = [
+        Goal("Fine-tuned YAMNet beats zero-shot on held-out families",
+             f"{chosen['macro_f1']:.3f} ({cs['chosen_name']}) vs zero-shot rule {zs:.3f}", chosen["macro_f1"] > zs,
+             "" if chosen["macro_f1"] > zs else "the fine-tuned head loses what AudioSet knows"),
+        Goal(f"Ensemble macro-F1 ≥ {CROSS_SOURCE_MACRO_F1:g} on held-out families",
+             f"{cs_ens:.3f} (the shipped fusion gives YAMNet all the weight, so its held-out output is the head's)",
+             cs_ens >= CROSS_SOURCE_MACRO_F1,
+             "" if cs_ens >= CROSS_SOURCE_MACRO_F1 else
+             f"short by {CROSS_SOURCE_MACRO_F1 - cs_ens:.3f}: one corpus holds most cries (Donate-a-Cry) and one most "
+             "screams (freesound); held out, the head learns each class from a few dozen clips of 2–3 corpora. Every "
+             "head setting measured lands within ±0.005 (models/EXPERIMENTS.md); the per-family tables below show where."),
+        Goal("Ensemble ≥ each single model on held-out families",
+             f"ensemble = YAMNet ({cs_ens:.3f}); Wav2Vec2 alone {w2v:.3f}; best fusion measured: {bf['method']} at YAMNet "
+             f"weight {bf['yamnet_weight']:g} {bf['macro_f1']:.3f} vs YAMNet {ev['yamnet_same_grid']:.3f} on the same grid "
+             f"(measured outside the build: {ev['measured_by']})", cs_ens >= w2v,
+             "met by weighting Wav2Vec2 down to 0: no weight gained more than the head's seed spread "
+             f"(±{ev['head_seed_spread']:g}), and a fusion that is not measurably better is not shipped"),
+        Goal(f"Wav2Vec2 alone macro-F1 ≥ {W2V_CROSS_SOURCE_MACRO_F1:g} on held-out families",
+             f"{w2v:.3f} ({ev['recipe']}; {ev['with_teacher_mixtures']['wav2vec2_alone']:.3f} taught by each fold's "
+             f"YAMNet on {ev['with_teacher_mixtures']['mixtures_per_fold']} mixtures; outside the build)",
+             w2v >= W2V_CROSS_SOURCE_MACRO_F1,
+             "" if w2v >= W2V_CROSS_SOURCE_MACRO_F1 else
+             f"short by {W2V_CROSS_SOURCE_MACRO_F1 - w2v:.3f}: no pretrained Wav2Vec2 weights exist here; trained from "
+             f"~1.5 k clips the compact transformer ({m['wav2vec2']['parameters'] / 1e6:.2f} M parameters) learns the "
+             "corpora, not the sounds. Taught by YAMNet on more mixtures it improves (models/EXPERIMENTS.md) but "
+             "not yet enough to matter to the ensemble."),
+        *_events(m["cross_source_events"]),
+        Goal(f"Ensemble macro-F1 ≥ {IN_SPLIT_MACRO_F1:g} on the test split", f"{ens:.3f} ({default[7:]}, weights "
+             f"{weights})", ens >= IN_SPLIT_MACRO_F1,
+             "" if ens >= IN_SPLIT_MACRO_F1 else
+             f"short by {IN_SPLIT_MACRO_F1 - ens:.3f}: no head measured so far reached it in-split either "
+             "(models/EXPERIMENTS.md); choosing the head across sources costs a little here (it no longer learns the "
+             "test split's own corpora, e.g. the Donate-a-Cry phone sound). The errors left are in the confusion "
+             "matrix and the per-category table below."),
+        Goal("Ensemble ≥ best single model on the test split",
+             f"{ens:.3f} vs {SINGLE_NAMES[best_single]} {singles[best_single]:.3f}", ens >= singles[best_single] - 1e-9,
+             "" if ens >= singles[best_single] - 1e-9 else f"below by {singles[best_single] - ens:.3f}"),
+        Goal("False onsets per hour of test normal audio reported", f"{fa['per_hour']:.1f}/h ({fa['hours']:.2f} h)", True),
+        Goal("Not relying on the 8 kHz-cry quirk", f"normal accuracy {lp0:.3f} → {lp:.3f} when low-passed at 3.8 kHz",
+             lp >= lp0 - LOWPASS_DROP, "" if lp >= lp0 - LOWPASS_DROP else
+             f"drops by {lp0 - lp:.3f}: bandwidth is still partly a cue"),
+        Goal(f"Cold model build ≤ {COLD_BUILD_MIN:g} min on 2 cores (committed Wav2Vec2 weights)",
+             f"{build_min:.1f} min of build steps on {m['machine']['cpus']} CPUs ({m['machine']['threads']} threads; "
+             "plus the venv)" + (f"; **not cold**: {len(reused)} stages came from the cache ({', '.join(reused)})"
+                                 if reused else "; every stage computed"),
+             build_min <= COLD_BUILD_MIN,
+             ("stages came from the cache, so the time is not a cold build's; a clean clone with an empty cache "
+              "(CI) measures it") if reused else "" if build_min <= COLD_BUILD_MIN else
+             f"over by {build_min - COLD_BUILD_MIN:.1f} min", measured_here=not reused),
+        Goal("YAMNet ONNX = numpy float64 forward within 1e-4",
+             f"{yc['onnx_vs_numpy_float64']['scores_max_abs']:.1e} scores, "
+             f"{yc['onnx_vs_numpy_float64']['embeddings_max_abs']:.1e} embeddings",
+             max(yc["onnx_vs_numpy_float64"]["scores_max_abs"], yc["onnx_vs_numpy_float64"]["embeddings_max_abs"]) <= 1e-4),
+        Goal("Wav2Vec2 ONNX fp32 = PyTorch within 1e-3", f"{p['fp32_vs_torch_max_abs']:.1e}",
+             p["fp32_vs_torch_max_abs"] <= 1e-3),
+    ]
+    return rows
