@@ -84,7 +84,7 @@ def evaluate(m: dict) -> list[Goal]:
     lp = m["robustness_test"]["normal_lowpass_4k"][default]["accuracy"]
     lp0 = m["robustness_test"]["normal_original"][default]["accuracy"]
     build_min = sum(m["timings_s"].values()) / 60
-    reused = m.get("stage_cache_reused", [])
+    reused = m["stage_cache_reused"]
     yc, p = m["yamnet_conversion"], m["wav2vec2"]["onnx_parity"]
     fa = m["test_false_alarms_per_hour"][default]
     bf = ev["best_fusion"]
@@ -112,8 +112,9 @@ def evaluate(m: dict) -> list[Goal]:
              "" if w2v >= W2V_CROSS_SOURCE_MACRO_F1 else
              f"short by {W2V_CROSS_SOURCE_MACRO_F1 - w2v:.3f}: no pretrained Wav2Vec2 weights exist here; trained from "
              f"~1.5 k clips the compact transformer ({m['wav2vec2']['parameters'] / 1e6:.2f} M parameters) learns the "
-             "corpora, not the sounds. Taught by YAMNet on more mixtures it improves (models/EXPERIMENTS.md) but "
-             "not yet enough to matter to the ensemble."),
+             "corpora, not the sounds. Taught by YAMNet on 3× the mixtures it improves where the teacher is strong "
+             "(held-out phone cries) and calls more held-out normal clips alarms elsewhere; the ensemble gains nothing "
+             "on any of the five folds (models/EXPERIMENTS.md, sessions 8–11)."),
         *_events(m["cross_source_events"]),
         Goal(f"Ensemble macro-F1 ≥ {IN_SPLIT_MACRO_F1:g} on the test split", f"{ens:.3f} ({default[7:]}, weights "
              f"{weights})", ens >= IN_SPLIT_MACRO_F1,
