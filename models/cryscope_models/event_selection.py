@@ -97,6 +97,13 @@ def curve(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray, durations_s: 
     return out
 
 
+def most_sensitive_within(levels: list[dict], per_hour: float) -> dict | None:
+    """The curve row with the lowest 'on' level whose false onsets stay within `per_hour`, or None.
+    One rule for the choice below and for the report's "what the budget would give" (goals.py)."""
+    ok = [r for r in levels if r["per_hour"] is not None and r["per_hour"] <= per_hour]
+    return min(ok, key=lambda r: r["on"]) if ok else None
+
+
 def choose(win_probs, owner, y, durations_s, alpha: float, min_duration_s: float, cooldown_s: float = 2.0,
            onset_s: np.ndarray | None = None) -> dict:
     """{'cry': {...chosen, 'curve': [...]}, 'scream': {...}, 'hours_normal': h} for one smoothing alpha."""
@@ -105,8 +112,7 @@ def choose(win_probs, owner, y, durations_s, alpha: float, min_duration_s: float
     for cls, name in ((0, "cry"), (1, "scream")):
         c = curve(win_probs, owner, y, durations_s, cls, alpha, min_duration_s, cooldown_s, onset_s)
         share = FALSE_ONSETS_PER_HOUR / 2
-        ok = [r for r in c if r["per_hour"] <= share]
-        pick = min(ok, key=lambda r: r["on"]) if ok else None
+        pick = most_sensitive_within(c, share)
         why = "most sensitive level within the false-onset budget"
         if pick is None or (pick["recall"] is not None and pick["recall"] < RECALL_FLOOR):
             heard = [r for r in c if r["recall"] is not None and r["recall"] >= RECALL_FLOOR]

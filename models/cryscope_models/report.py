@@ -8,14 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from . import LABELS  # noqa: E402
-
-NAMES = {"yamnet_zero_shot": "YAMNet zero-shot", "yamnet": "YAMNet fine-tuned head (int8, deployed)",
-         "yamnet_fp32": "YAMNet fine-tuned head (fp32)",
-         "wav2vec2_fp32": "Wav2Vec2 fp32", "wav2vec2_int8": "Wav2Vec2 int8",
-         "fusion_mean": "Fusion: mean", "fusion_weighted_mean": "Fusion: weighted mean",
-         "fusion_geometric_mean": "Fusion: geometric mean", "fusion_vote": "Fusion: vote",
-         "fusion_logistic": "Fusion: logistic"}
-
+from .model_names import NAMES  # noqa: E402
 
 
 def _seconds(v) -> str:

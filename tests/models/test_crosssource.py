@@ -130,6 +130,17 @@ def test_event_level_is_within_budget_unless_that_would_go_deaf():
 
 
 
+def test_most_sensitive_level_within_a_rate():
+    from cryscope_models import event_selection as es
+    curve = [{"on": 0.5, "per_hour": 9.0}, {"on": 0.6, "per_hour": 2.0}, {"on": 0.7, "per_hour": 2.5},
+             {"on": 0.8, "per_hour": 0.0}]
+    assert es.most_sensitive_within(curve, 2.5)["on"] == 0.6
+    assert es.most_sensitive_within(curve, 1.0)["on"] == 0.8
+    assert es.most_sensitive_within(curve[:1], 2.5) is None
+    # no normal audio to count on (rate None) is never "within"
+    assert es.most_sensitive_within([{"on": 0.3, "per_hour": None}, *curve], 2.5)["on"] == 0.6
+
+
 def test_false_onset_rates_carry_their_poisson_interval():
     from cryscope_models import event_selection as es
     lo, hi = es.rate_interval_per_hour(0, 1.0)

@@ -50,6 +50,13 @@ def test_statuses_follow_the_figures(metrics):
     assert not _row(goals.evaluate(m), "False onsets ≤ 5/h").ok
     ce["scream"].update(recall=0.99, per_hour=3.1)
     assert not _row(goals.evaluate(m), "False onsets ≤ 5/h").ok
+    # the goal's text and its check read the same figures: the budget and recall goal the build chose against
+    ce["budget_per_hour"], ce["recall_goal"] = 6.0, 0.9
+    g = _row(goals.evaluate(m), "False onsets ≤ 6/h")
+    assert g.ok and "recall ≥ 0.9" in g.goal
+    ce["scream"]["recall"] = 0.89
+    g = _row(goals.evaluate(m), "False onsets ≤ 6/h")
+    assert not g.ok and "recall ≥ 0.9 together" in g.why
     # the cold-build row says when stages came from the cache (then the time is not a cold build's)
     m = copy.deepcopy(metrics)
     m["stage_cache_reused"] = ["crops", "yamnet_train"]
