@@ -26,10 +26,9 @@ import numpy as np
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import held_out  # noqa: E402  (tools/, on the path as the script's folder)
 from cryscope_models import TRAIN_CROP, yamnet_head as yh  # noqa: E402
 from cryscope_models.augment import augment, mix_at_snr, random_crop, rms  # noqa: E402
-from cryscope_models.crosssource import clip_folds, family_folds  # noqa: E402
-from cryscope_models.data import load_dataset  # noqa: E402
 from cryscope_models.evaluate import pair_windows, w2v_inputs  # noqa: E402
 from cryscope_models.fusion import METHODS, apply  # noqa: E402
 from cryscope_models.head_selection import normal_offset, shifted  # noqa: E402
@@ -59,19 +58,10 @@ def main():
     if not (a.out or a.score_only):
         ap.error("--out is required unless --score-only is given")
     torch.set_num_threads(a.threads)
-    st = Path(a.stages)
-    crops = dict(np.load(st / f"crops-{a.key}.npz")); crops["x"] = crops["x"].astype(np.float32)
-    ytr = dict(np.load(st / f"yamnet_train-{a.key}.npz")); clean = dict(np.load(st / f"yamnet_clean-{a.key}.npz"))
-    ds = load_dataset()
-    clips = ds.clips
-    idx = {c.file: i for i, c in enumerate(clips)}
-    train_ids = np.array([idx[c.file] for c in ds.of("train")])
-    val_ids = np.array([idx[c.file] for c in ds.of("val")])
-    eligible = np.sort(np.concatenate([train_ids, val_ids]))
-    folds = family_folds([clips[i] for i in eligible])
-    fold_clip = np.full(len(clips), -1); fold_clip[eligible] = clip_folds([clips[i] for i in eligible], folds)
-    crop_clip = train_ids[crops["clip"]]
-    crop_fold = fold_clip[crop_clip]
+    h = held_out.load(a.stages, a.key)
+    ds, clips, crops, ytr, clean = h.ds, h.clips, h.crops, h.ytr, h.clean
+    train_ids, val_ids, eligible, folds = h.train_ids, h.val_ids, h.eligible, h.folds
+    fold_clip, crop_clip, crop_fold = h.fold_clip, h.crop_clip, h.crop_fold
     y = np.array([c.y for c in clips])
     xa, pa = yh.anchored_features(ytr["emb"], ytr["scores"])  # 3 YAMNet windows per 2 s crop
     win_family = np.repeat([clips[i].family for i in crop_clip], 3)
