@@ -95,7 +95,8 @@ def evaluate(m: dict) -> list[Goal]:
              "" if cs_ens >= CROSS_SOURCE_MACRO_F1 else
              f"short by {CROSS_SOURCE_MACRO_F1 - cs_ens:.3f}: one corpus holds most cries (Donate-a-Cry) and one most "
              "screams (freesound); held out, the head learns each class from a few dozen clips of 2–3 corpora. Every "
-             "head setting measured lands within ±0.005 (models/EXPERIMENTS.md); the per-family tables below show where."),
+             "head setting measured lands within ±0.005, and fine-tuning YAMNet's last block with the head does no "
+             "better (worse once it moves: models/EXPERIMENTS.md); the per-family tables below show where."),
         Goal("Ensemble ≥ each single model on held-out families",
              f"ensemble = YAMNet ({cs_ens:.3f}); Wav2Vec2 alone {w2v:.3f}; best fusion measured: {bf['method']} at YAMNet "
              f"weight {bf['yamnet_weight']:g} {bf['macro_f1']:.3f} vs YAMNet {ev['yamnet_same_grid']:.3f} on the same grid "
