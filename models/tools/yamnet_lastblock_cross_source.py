@@ -134,6 +134,7 @@ def main():
     ap.add_argument("--lams", default="inf,10,1,0.1", help="l2 on the low-rank update, comma list (inf = off)")
     ap.add_argument("--rank", type=int, default=16); ap.add_argument("--l2", type=float, default=1.0)
     ap.add_argument("--epochs", type=int, default=ANCHORED_EPOCHS); ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0, help="torch seed of every fold's training (the build uses 0)")
     ap.add_argument("--out", help="npz of the pooled held-out window probabilities per lam")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -182,7 +183,7 @@ def main():
     t0 = time.time()
     for k in sorted(set(folds.values())):
         tm = (crop_fold != k) & (crop_fold >= 0)
-        m, mu, sd = yh.train_anchored(xa[tm], pa[tm], y_win[tm], 0, a.l2, epochs=a.epochs,
+        m, mu, sd = yh.train_anchored(xa[tm], pa[tm], y_win[tm], 0, a.l2, epochs=a.epochs, seed=a.seed,
                                       sample_weight=yh.family_balance(fam_win[tm]))
         hw = fold_clip[eligible][owner] == k
         wp[hw] = yh.predict_anchored(m, mu, sd, ca[hw], cp[hw])
@@ -198,7 +199,7 @@ def main():
             tm = np.flatnonzero((crop_fold != k) & (crop_fold >= 0))
             mu, sd = xa[tm].mean(0), np.maximum(xa[tm].std(0), 1e-3)
             model = train(xtr[tm], z_tr[tm], y_win[tm], yh.family_balance(fam_win[tm]), Wl, bl, mu, sd,
-                          a.rank, lam, a.l2, a.epochs)
+                          a.rank, lam, a.l2, a.epochs, seed=a.seed)
             if model.rank:
                 with torch.no_grad():
                     drift.append(float(torch.linalg.norm(model.A @ model.B) / torch.linalg.norm(W0)))
