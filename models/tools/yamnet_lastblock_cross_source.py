@@ -16,7 +16,8 @@ build's head trained by this script's loop (checks the loop against yamnet_head.
 scored too, as "build head").
 
   python models/tools/yamnet_lastblock_cross_source.py --stages ~/.cache/cryscope/models/stages \
-      --key <feat key> --cache ~/.cache/cryscope/exp --lams inf,10,1,0.1 --rank 16
+      --key <feat key> --cache ~/.cache/cryscope/exp --lams inf,0.01,0.001,0.0001,0 --rank 16
+(the strengths of models/EXPERIMENTS.md, session 12: at lam >= 1 the update stays at 0)
 """
 import argparse
 import math
@@ -39,7 +40,8 @@ from cryscope_models.head_selection import ANCHORED_EPOCHS, normal_offset, shift
 from cryscope_models.metrics import clip_probs, summarize  # noqa: E402
 from cryscope_models.ort_util import run_batched, session  # noqa: E402
 
-LAST = "layer14/pointwise"
+LAST = "layer14/pointwise"          # node name prefix in yamnet_onnx's graph
+LAST_WEIGHTS = "layer14/pointwise_conv"  # the same layer's weights in yamnet.npz
 
 
 def block_input_session(weights, threads):
@@ -70,8 +72,7 @@ class LastBlock(nn.Module):
         self.mu = torch.tensor(mu, dtype=torch.float32)
         self.sd = torch.tensor(sd, dtype=torch.float32)
         self.head = yh.AnchoredHead(1024 + 521, 0)
-        t = float(np.log(yh.ZS_THRESHOLD / (1 - yh.ZS_THRESHOLD)))
-        self.t = t
+        self.t = float(np.log(yh.ZS_THRESHOLD / (1 - yh.ZS_THRESHOLD)))  # zero_shot_prior's normal logit
 
     def emb(self, x, z0):
         z = z0 + (x @ self.A) @ self.B if self.rank else z0
@@ -119,12 +120,19 @@ def predict(model, x, z0, batch=1024):
     return torch.cat(out).numpy()
 
 
-def score(wp, owner, ye):
+def score(wp, owner, ye) -> str:
+    """The build's judgement of pooled held-out windows (normal offset, clip rule), as one line."""
     d, _ = normal_offset(wp, owner, ye)
     s = summarize(ye, clip_probs(shifted(wp, d), owner, len(ye)))
     pc = s["per_class"]
     return (f"macro-F1 {s['macro_f1']:.4f} (offset {d:+g}); cry P/R {pc['cry']['precision']:.2f}/{pc['cry']['recall']:.2f}, "
-            f"scream P/R {pc['scream']['precision']:.2f}/{pc['scream']['recall']:.2f}, normal R {pc['normal']['recall']:.3f}"), s
+            f"scream P/R {pc['scream']['precision']:.2f}/{pc['scream']['recall']:.2f}, normal R {pc['normal']['recall']:.3f}")
+
+
+def pre_activation(x, W0, b0, batch=2048):
+    """x @ W0 + b0 for [N, 6, 1024] block inputs, in batches (the frozen part of every training step)."""
+    with torch.no_grad():
+        return np.concatenate([(torch.from_numpy(x[i:i + batch]) @ W0 + b0).numpy() for i in range(0, len(x), batch)])
 
 
 def main():
@@ -151,6 +159,7 @@ def main():
     pos = np.full(len(clips), -1); pos[eligible] = np.arange(len(eligible))
     owner = pos[clean["owner"][win_elig]]
     ye = np.array([clips[i].y for i in eligible])
+    win_fold = fold_clip[eligible][owner]          # fold of every held-out window
 
     weights = yf.load_weights()
     f_tr, f_cl = cache / f"lastblock_train-{a.key}.npy", cache / f"lastblock_clean-{a.key}.npy"
@@ -165,12 +174,10 @@ def main():
               f"{np.abs(etr - ytr['emb']).max():.2e}, clean {np.abs(ecl - clean['embeddings'][win_elig]).max():.2e}",
               flush=True)
         np.save(f_tr, xtr); np.save(f_cl, xcl)
-    xtr = np.load(f_tr, mmap_mode=None); xcl = np.load(f_cl, mmap_mode=None)
-    W0 = torch.tensor(weights[f"{LAST.replace('pointwise', 'pointwise_conv')}/kernel"][0, 0], dtype=torch.float32)
-    b0 = torch.tensor(weights[f"{LAST.replace('pointwise', 'pointwise_conv')}/bias"], dtype=torch.float32)
-    with torch.no_grad():
-        z_tr = np.concatenate([(torch.from_numpy(xtr[i:i + 2048]) @ W0 + b0).numpy() for i in range(0, len(xtr), 2048)])
-        z_cl = np.concatenate([(torch.from_numpy(xcl[i:i + 2048]) @ W0 + b0).numpy() for i in range(0, len(xcl), 2048)])
+    xtr = np.load(f_tr); xcl = np.load(f_cl)
+    W0 = torch.tensor(weights[f"{LAST_WEIGHTS}/kernel"][0, 0], dtype=torch.float32)
+    b0 = torch.tensor(weights[f"{LAST_WEIGHTS}/bias"], dtype=torch.float32)
+    z_tr, z_cl = pre_activation(xtr, W0, b0), pre_activation(xcl, W0, b0)
     e_chk = np.maximum(z_tr, 0).mean(1)
     print(f"pooled relu(x W0 + b0) vs stage embeddings: max |diff| {np.abs(e_chk - ytr['emb']).max():.2e}", flush=True)
     Wl, bl = weights["logits/kernel"].astype(np.float32), weights["logits/bias"].astype(np.float32)
@@ -185,10 +192,9 @@ def main():
         tm = (crop_fold != k) & (crop_fold >= 0)
         m, mu, sd = yh.train_anchored(xa[tm], pa[tm], y_win[tm], 0, a.l2, epochs=a.epochs, seed=a.seed,
                                       sample_weight=yh.family_balance(fam_win[tm]))
-        hw = fold_clip[eligible][owner] == k
+        hw = win_fold == k
         wp[hw] = yh.predict_anchored(m, mu, sd, ca[hw], cp[hw])
-    txt, _ = score(wp, owner, ye)
-    print(f"build head (yamnet_head.train_anchored, l2 {a.l2:g}, family-balanced): {txt} ({time.time() - t0:.0f}s)", flush=True)
+    print(f"build head (yamnet_head.train_anchored, l2 {a.l2:g}, family-balanced): {score(wp, owner, ye)} ({time.time() - t0:.0f}s)", flush=True)
     results["build"] = wp.copy()
 
     for lam in [float(v) for v in a.lams.split(",")]:
@@ -203,12 +209,11 @@ def main():
             if model.rank:
                 with torch.no_grad():
                     drift.append(float(torch.linalg.norm(model.A @ model.B) / torch.linalg.norm(W0)))
-            hw = np.flatnonzero(fold_clip[eligible][owner] == k)
+            hw = np.flatnonzero(win_fold == k)
             wp[hw] = predict(model, xcl[hw], z_cl[hw])
             print(f"  lam {lam:g} fold {k}: {time.time() - t0:.0f}s", flush=True)
-        txt, _ = score(wp, owner, ye)
         d = f"; ||AB|| / ||W0|| per fold {', '.join(f'{v:.3f}' for v in drift)}" if drift else ""
-        print(f"last block rank {a.rank} lam {lam:g} (head l2 {a.l2:g}): {txt}{d} ({time.time() - t0:.0f}s)", flush=True)
+        print(f"last block rank {a.rank} lam {lam:g} (head l2 {a.l2:g}): {score(wp, owner, ye)}{d} ({time.time() - t0:.0f}s)", flush=True)
         results[f"lam_{lam:g}"] = wp
     if a.out:
         np.savez(a.out, owner=owner, y=ye, eligible=eligible, **results)
