@@ -16,8 +16,12 @@ is the most sensitive one whose false-onset rate stays within the class's share 
 (FALSE_ONSETS_PER_HOUR, split evenly) — unless that level misses more than 1 - RECALL_FLOOR of the
 held-out episodes: a monitor that stays quiet by not hearing the baby is worse than one that sometimes
 calls a false alarm, so then the quietest level that still reaches RECALL_FLOOR is chosen (or, if none
-does, the most sensitive level). Then the smoothing: the alpha whose picks reach the floor, with the
-lowest median latency (slowest class), then the fewest false onsets. The whole curve goes into the report.
+does, the most sensitive level). Then the smoothing and the minimum episode, together (every ALPHAS x
+MIN_DURATIONS_S pair): the pair whose picks reach the floor, with the lowest median latency (slowest class),
+then the fewest false onsets. The whole curve goes into the report.
+The cooldown is not chosen here: a longer one only ever removes onsets (repeats after an episode), so a rule
+that counts false onsets would always pick the longest, and what it costs (a second cry soon after a first
+one not announced) is not measured by these clips; it stays the manifest's 2 s.
 """
 import numpy as np
 
@@ -29,6 +33,7 @@ RECALL_FLOOR = 0.85                # never ship a level that finds fewer held-ou
 OFF_GAP = 0.2
 LEVELS = np.round(np.arange(0.30, 0.951, 0.05), 2)
 ALPHAS = (0.5, 0.7, 1.0)           # EMA weight of the newest window; 1.0 = no smoothing
+MIN_DURATIONS_S = (0.0, 0.25, 0.5)  # minimum episode (s) before an onset fires; each step costs a hop of latency
 CONTEXT_WINDOWS = int(round(4.0 / HOP_S))  # 4 s of a normal clip before each alarm clip
 WINDOW_S = 0.96                    # a YAMNet window: the first decision that can hear a cry's first 0.96 s
 ONSET_FRAME_S, ONSET_BELOW_PEAK_DB = 0.1, 20.0   # acoustic onset rule, the same as web/bench/onset.mjs
@@ -111,7 +116,7 @@ def choose(win_probs, owner, y, durations_s, alpha: float, min_duration_s: float
            "hours_normal": float(durations_s[y == 2].sum()) / 3600, "alpha": alpha}
     for cls, name in ((0, "cry"), (1, "scream")):
         c = curve(win_probs, owner, y, durations_s, cls, alpha, min_duration_s, cooldown_s, onset_s)
-        share = FALSE_ONSETS_PER_HOUR / 2
+        share = FALSE_ONSETS_PER_HOUR / 2  # each class gets half; written below, so goals.py reads it, not the rule
         pick = most_sensitive_within(c, share)
         why = "most sensitive level within the false-onset budget"
         if pick is None or (pick["recall"] is not None and pick["recall"] < RECALL_FLOOR):
@@ -119,25 +124,34 @@ def choose(win_probs, owner, y, durations_s, alpha: float, min_duration_s: float
             pick = max(heard, key=lambda r: r["on"]) if heard else min(c, key=lambda r: r["on"])
             why = (f"quietest level with episode recall >= {RECALL_FLOOR:g}" if heard
                    else f"no level reaches recall {RECALL_FLOOR:g}: the most sensitive")
-        out[name] = {**pick, "within_budget": pick["per_hour"] <= share, "rule": why, "curve": c}
+        out[name] = {**pick, "within_budget": pick["per_hour"] <= share, "budget_share_per_hour": share, "rule": why,
+                     "curve": c}
     return out
 
 
-def choose_smoothing(win_probs, owner, y, durations_s, min_duration_s: float, cooldown_s: float = 2.0,
-                     onset_s: np.ndarray | None = None) -> dict:
-    """choose() for every ALPHAS value; returns the chosen one's result with 'alternatives' (a summary of
-    the others) — chosen by: both picks reach RECALL_FLOOR, then the lower median latency of the slower
-    class, then fewer false onsets per hour (cry + scream), then the stronger smoothing."""
-    results = [choose(win_probs, owner, y, durations_s, a, min_duration_s, cooldown_s, onset_s) for a in ALPHAS]
+def choose_event_settings(win_probs, owner, y, durations_s, cooldown_s: float = 2.0,
+                          onset_s: np.ndarray | None = None) -> dict:
+    """choose() for every ALPHAS x MIN_DURATIONS_S pair; returns the chosen one's result (with its
+    'min_duration_s') and 'alternatives' (a summary of every pair) — chosen by: both picks reach
+    RECALL_FLOOR, then the lower median latency of the slower class, then fewer false onsets per hour
+    (cry + scream), then the stronger smoothing, then the shorter minimum episode."""
+    results = []
+    for md in MIN_DURATIONS_S:
+        for a in ALPHAS:
+            r = choose(win_probs, owner, y, durations_s, a, md, cooldown_s, onset_s)
+            r["min_duration_s"] = md
+            results.append(r)
 
     def key(r):
         floor_missed = any((r[k]["recall"] or 0) < RECALL_FLOOR for k in ("cry", "scream"))
         slowest = max((r[k]["latency_median_s"] or np.inf) for k in ("cry", "scream"))
-        return (floor_missed, slowest, r["cry"]["per_hour"] + r["scream"]["per_hour"], -r["alpha"])
+        return (floor_missed, slowest, r["cry"]["per_hour"] + r["scream"]["per_hour"], -r["alpha"], r["min_duration_s"])
     best = min(results, key=key)
-    best["alternatives"] = [{"alpha": r["alpha"], **{k: {f: r[k][f] for f in ("on", "off", "per_hour", "recall",
-                                                                           "latency_median_s")}
-                                                    for k in ("cry", "scream")}} for r in results]
-    best["smoothing_rule"] = ("both classes reach the recall floor, then the lowest median latency from the acoustic "
-                              "onset, then the fewest false onsets per hour")
+    best["alternatives"] = [{"alpha": r["alpha"], "min_duration_s": r["min_duration_s"],
+                             **{k: {f: r[k][f] for f in ("on", "off", "per_hour", "recall", "latency_median_s")}
+                                for k in ("cry", "scream")}} for r in results]
+    best["settings_rule"] = ("both classes reach the recall floor, then the lowest median latency from the acoustic "
+                             "onset, then the fewest false onsets per hour, then the stronger smoothing and the shorter "
+                             "minimum episode")
+    best["cooldown_s"] = cooldown_s
     return best

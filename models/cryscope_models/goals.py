@@ -35,12 +35,12 @@ def _events(ce: dict) -> list[Goal]:
     """The event goals, read from what the build chose against (its budget and recall goal), so the goal text and
     the check cannot disagree."""
     budget, recall_goal = ce["budget_per_hour"], ce["recall_goal"]
-    share = budget / 2
     per_hour = ce["cry"]["per_hour"] + ce["scream"]["per_hour"]
     recalls = {k: ce[k]["recall"] for k in ("cry", "scream")}
     ok = per_hour <= budget and min(recalls.values()) >= recall_goal
     trade = []
     for k in ("cry", "scream"):
+        share = ce[k]["budget_share_per_hour"]  # the class's part of the budget, as the build chose against it
         r = most_sensitive_within(ce[k]["curve"], share)
         trade.append(f"{k} within {share:g}/h: " + (f"recall {r['recall']:.3f} at on {r['on']:.2f}" if r else "no level"))
     worse = max(("cry", "scream"), key=lambda k: ce[k]["per_hour"])
@@ -101,8 +101,9 @@ def evaluate(m: dict) -> list[Goal]:
              f"ensemble = YAMNet ({cs_ens:.3f}); Wav2Vec2 alone {w2v:.3f}; best fusion measured: {bf['method']} at YAMNet "
              f"weight {bf['yamnet_weight']:g} {bf['macro_f1']:.3f} vs YAMNet {ev['yamnet_same_grid']:.3f} on the same grid "
              f"(measured outside the build: {ev['measured_by']})", cs_ens >= w2v,
-             "met by weighting Wav2Vec2 down to 0: no weight gained more than the head's seed spread "
-             f"(±{ev['head_seed_spread']:g}), and a fusion that is not measurably better is not shipped"),
+             "met by weighting Wav2Vec2 down to 0: no weight gained more than the torch seed alone moves the head "
+             f"({ev['head_seed_range']['value']:g} over three seeds), and a fusion that is not measurably better is "
+             "not shipped"),
         Goal(f"Wav2Vec2 alone macro-F1 ≥ {W2V_CROSS_SOURCE_MACRO_F1:g} on held-out families",
              f"{w2v:.3f} ({ev['recipe']}; {ev['with_teacher_mixtures']['wav2vec2_alone']:.3f} taught by each fold's "
              f"YAMNet on {ev['with_teacher_mixtures']['mixtures_per_fold']} mixtures; outside the build)",

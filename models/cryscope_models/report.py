@@ -182,12 +182,13 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
              f"{ce['budget_per_hour']:g}/h for cry + scream, split evenly; goal recall ≥ {ce['recall_goal']:g}, floor "
              f"{ce['recall_floor']:g}.\n")
     if "alternatives" in ce:
-        L.append(f"Smoothing chosen: EMA α = {ce['alpha']:g} ({ce['smoothing_rule']}).\n")
-        L.append("| α | cry on | cry /h | cry recall | cry latency | scream on | scream /h | scream recall | scream latency |\n"
-                 "|---|---|---|---|---|---|---|---|---|")
+        L.append(f"Smoothing and minimum episode chosen together: EMA α = {ce['alpha']:g}, minimum episode "
+                 f"{ce['min_duration_s']:g} s ({ce['settings_rule']}); cooldown {ce['cooldown_s']:g} s, fixed.\n")
+        L.append("| α | min episode | cry on | cry /h | cry recall | cry latency | scream on | scream /h | scream recall | "
+                 "scream latency |\n|---|---|---|---|---|---|---|---|---|---|")
         for a in ce["alternatives"]:
             c, sc = a["cry"], a["scream"]
-            L.append(f"| {a['alpha']:g} | {c['on']:.2f} | {c['per_hour']:.1f} | {c['recall']:.3f} | {_seconds(c['latency_median_s'])} "
+            L.append(f"| {a['alpha']:g} | {a['min_duration_s']:g} s | {c['on']:.2f} | {c['per_hour']:.1f} | {c['recall']:.3f} | {_seconds(c['latency_median_s'])} "
                      f"| {sc['on']:.2f} | {sc['per_hour']:.1f} | {sc['recall']:.3f} | {_seconds(sc['latency_median_s'])} |")
         L.append("")
     for k in ("cry", "scream"):
@@ -195,7 +196,7 @@ def write_report(d: Path, m: dict, extras: dict) -> None:
         L.append(f"**{k}**: chosen on {c['on']} / off {c['off']} ({c['rule']}) → {c['per_hour']:.1f} false onsets/h"
                  f"{_interval(c['per_hour_ci95'])}, "
                  f"episode recall {c['recall']:.3f}, latency median {_seconds(c['latency_median_s'])}; goals ≤ "
-                 f"{ce['budget_per_hour'] / 2:g}/h and ≥ {ce['recall_goal']:g}: "
+                 f"{c['budget_share_per_hour']:g}/h and ≥ {ce['recall_goal']:g}: "
                  + ("met" if c["within_budget"] and c["recall"] >= ce["recall_goal"] else "**missed**") + ".\n")
         L.append("| on | false onsets | per hour (95 % interval) | episode recall | latency median | latency p90 |\n"
                  "|---|---|---|---|---|---|")

@@ -131,7 +131,11 @@ def test_head_and_event_settings_were_chosen_on_held_out_families(build_dir, man
                    for r in ev[lab]["curve"])
     # the smoothing shipped is the one chosen with the thresholds, among every alternative measured
     assert manifest["smoothing"] == {"method": "ema", "alpha": ev["alpha"]}
-    assert {a["alpha"] for a in ev["alternatives"]} == {0.5, 0.7, 1.0}
+    assert {(a["alpha"], a["min_duration_s"]) for a in ev["alternatives"]} == {
+        (a, md) for a in (0.5, 0.7, 1.0) for md in (0.0, 0.25, 0.5)}
+    # ... and so is the minimum episode; the figures of the test split are replayed with the same rule
+    assert manifest["events"] == {"min_duration_s": ev["min_duration_s"], "cooldown_s": ev["cooldown_s"]}
+    assert {k: m["events"][k] for k in ("min_duration_s", "cooldown_s")} == manifest["events"]
     # the clip rule the package applies is the one the report was scored with
     assert manifest["clip_summary"] == m["clip_summary"] == {"rule": "top_alarm_mean", "windows": 3}
     assert manifest["fusion"]["weights"] == m["fusion"]["cross_source_choice"]["weights"]

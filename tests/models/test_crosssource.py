@@ -130,6 +130,36 @@ def test_event_level_is_within_budget_unless_that_would_go_deaf():
 
 
 
+def test_minimum_episode_is_chosen_with_the_smoothing_on_held_out_events():
+    from cryscope_models import event_selection as es
+
+    def streams(normal_tail):
+        # one normal clip (1 h) that ends in `normal_tail`, then 8 cry clips that are loud from their first window;
+        # every cry is replayed after the last 4 s of that normal clip (the only one there is)
+        normal = np.concatenate([np.full(40, 0.05), normal_tail])
+        probs = [normal] + [np.full(8, 0.97)] * 8
+        owner = np.concatenate([np.full(len(q), f) for f, q in enumerate(probs)])
+        p = np.zeros((len(owner), 3)); p[:, 0] = np.concatenate(probs); p[:, 2] = 1 - p[:, 0]
+        y = np.array([2] + [0] * 8); dur = np.array([3600.0] + [2.0] * 8)
+        return p, owner, y, dur
+
+    # a quiet room: every pair hears every cry, so the shortest minimum episode wins on latency
+    r = es.choose_event_settings(*streams(np.full(2, 0.05)))
+    assert r["min_duration_s"] == 0.0 and r["cry"]["recall"] == 1.0 and r["cooldown_s"] == 2.0
+    assert {(a["alpha"], a["min_duration_s"]) for a in r["alternatives"]} == {
+        (a, md) for a in es.ALPHAS for md in es.MIN_DURATIONS_S}
+    assert r["cry"]["budget_share_per_hour"] == es.FALSE_ONSETS_PER_HOUR / 2
+    # the room ends in a one-window blip as loud as a cry: unsmoothed, with no minimum episode, it fires just before
+    # every cry and the episode is already open when the cry begins (a miss, at every level); smoothing only hears
+    # the cries later; a 0.25 s minimum lets the blip pass and fires on the cry's first window: that is shipped
+    r = es.choose_event_settings(*streams(np.array([0.05, 0.97])))
+    assert (r["min_duration_s"], r["alpha"]) == (0.25, 1.0) and r["cry"]["recall"] == 1.0
+    deaf = next(a for a in r["alternatives"] if (a["min_duration_s"], a["alpha"]) == (0.0, 1.0))
+    assert deaf["cry"]["recall"] == 0.0
+    smoothed = [a for a in r["alternatives"] if a["min_duration_s"] == 0.0 and a["alpha"] < 1.0]
+    assert all(a["cry"]["latency_median_s"] > r["cry"]["latency_median_s"] for a in smoothed)
+
+
 def test_most_sensitive_level_within_a_rate():
     from cryscope_models import event_selection as es
     curve = [{"on": 0.5, "per_hour": 9.0}, {"on": 0.6, "per_hour": 2.0}, {"on": 0.7, "per_hour": 2.5},
