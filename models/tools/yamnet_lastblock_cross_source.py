@@ -81,8 +81,9 @@ class LastBlock(nn.Module):
     def forward(self, x, z0):
         e = self.emb(x, z0)
         lg = torch.clamp(e @ self.Wl + self.bl, -yh.LOGIT_CLIP, yh.LOGIT_CLIP)
-        prior = torch.stack([lg[:, list(yh.ZS_CRY)].max(1).values, lg[:, yh.ZS_SCREAM[0]],
-                             torch.full((len(lg),), self.t)], 1)
+        # yamnet_head.zero_shot_prior in torch (autograd needs it here): normal = logaddexp(t, explaining classes)
+        normal = torch.logaddexp(torch.full((len(lg),), self.t), lg[:, list(yh.ZS_NORMAL_EVIDENCE)].max(1).values)
+        prior = torch.stack([lg[:, list(yh.ZS_CRY)].max(1).values, lg[:, yh.ZS_SCREAM[0]], normal], 1)
         return self.head((torch.cat([e, lg], 1) - self.mu) / self.sd, prior)
 
     def delta_penalty(self):

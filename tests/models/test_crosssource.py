@@ -76,7 +76,35 @@ def test_anchored_head_with_infinite_l2_is_zero_shot():
     x, prior = yh.anchored_features(emb, scores)
     m, mu, sd = yh.train_anchored(x, prior, rng.integers(0, 3, 50), 0, math.inf)
     p = yh.predict_anchored(m, mu, sd, x, prior)
-    assert np.array_equal(p.argmax(1), yh.zero_shot_predict(scores))
+    assert np.array_equal(p.argmax(1), _zero_shot_rule(scores))
+    # where no explaining class is heard, that is the MediaPipe-style rule (an alarm class's score passes 0.1)
+    quiet = scores.copy(); quiet[:, list(yh.ZS_NORMAL_EVIDENCE)] = 1e-4
+    x, prior = yh.anchored_features(emb, quiet)
+    assert np.array_equal(yh.predict_anchored(m, mu, sd, x, prior).argmax(1), yh.zero_shot_predict(quiet))
+
+
+def _zero_shot_rule(scores):
+    """The zero-shot prior's decision, spelled out: an alarm class wins when its logit beats both logit(0.1) and
+    (softly) the strongest class that explains the sound away."""
+    lg = np.log(scores.astype(np.float64)) - np.log1p(-scores.astype(np.float64))
+    normal = np.logaddexp(np.log(0.1 / 0.9), lg[:, list(yh.ZS_NORMAL_EVIDENCE)].max(1))
+    return np.stack([lg[:, list(yh.ZS_CRY)].max(1), lg[:, list(yh.ZS_SCREAM)].max(1), normal], 1).argmax(1)
+
+
+def test_audioset_classes_that_explain_a_sound_away_lean_the_prior_to_normal():
+    names = {13: "Laughter", 14: "Baby laughter", 42: "Cough", 69: "Dog", 76: "Cat", 390: "Siren"}
+    assert set(names) <= set(yh.ZS_NORMAL_EVIDENCE)
+    assert not set(yh.ZS_NORMAL_EVIDENCE) & (set(yh.ZS_CRY) | set(yh.ZS_SCREAM))
+    base = np.full((1, 521), 1e-3, np.float32); base[0, 20] = 0.6          # "Baby cry" at 0.6
+    prior = lambda sc: yh.zero_shot_prior(yh.logits_from_scores(sc))[0]
+    assert prior(base).argmax() == 0                                          # nothing else heard: cry
+    speech = base.copy(); speech[0, 0] = 0.95                                 # speech is no excuse
+    assert prior(speech).argmax() == 0
+    for k in names:
+        heard = base.copy(); heard[0, k] = 0.95                               # a clear laugh / dog / siren: normal
+        assert prior(heard).argmax() == 2, names[k]
+    scream = np.full((1, 521), 1e-3, np.float32); scream[0, 11] = 0.7; scream[0, 69] = 0.3
+    assert prior(scream).argmax() == 1                                        # a faint dog under a loud scream
 
 
 def test_reports_name_the_false_alarms():

@@ -120,12 +120,22 @@ def test_anchored_head_graph_matches_numpy_reference(weights, sample_waves):
 
 
 def test_anchored_head_without_residual_is_the_zero_shot_rule(weights, sample_waves):
-    # zero weights: argmax per window = "cry/scream if its AudioSet score passes 0.1, else normal"
+    # zero weights: argmax per window = "cry/scream if its AudioSet logit beats logit(0.1) and, softly, the
+    # strongest class that explains the sound away (laughter, animals, coughs, sirens), else normal"
     from cryscope_models import yamnet_head as yh
+    import onnx
+    from onnx import helper
     g = yamnet_onnx.build(weights, {"kind": "anchored", "layers": [(np.zeros((1545, 3), np.float32), np.zeros(3, np.float32))]})
+    for name, width in (("audioset_logits_clipped", 521), ("zero_shot_prior", 3)):   # read the graph's own values
+        g.graph.output.append(helper.make_tensor_value_info(name, onnx.TensorProto.FLOAT, ["N", width]))
     pats = np.concatenate([features.yamnet_windows(w) for w in sample_waves.values()])
-    scores, probs = session(g.SerializeToString()).run(["scores", "probs"], {"patches": pats})
-    assert np.array_equal(probs.argmax(1), yh.zero_shot_predict(scores))
+    lg, prior, probs = session(g.SerializeToString()).run(["audioset_logits_clipped", "zero_shot_prior", "probs"],
+                                                          {"patches": pats})
+    normal = np.logaddexp(np.log(0.1 / 0.9), lg.astype(np.float64)[:, list(yh.ZS_NORMAL_EVIDENCE)].max(1))
+    rule = np.stack([lg[:, list(yh.ZS_CRY)].max(1), lg[:, list(yh.ZS_SCREAM)].max(1), normal], 1)
+    assert np.array_equal(probs.argmax(1), rule.argmax(1))
+    # ... and the graph's prior is the numpy one to float32 rounding
+    assert np.abs(prior - yh.zero_shot_prior(lg)).max() < 1e-5
 
 
 def test_unknown_head_kind_is_refused(weights):
