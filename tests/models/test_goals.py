@@ -70,6 +70,21 @@ def test_statuses_follow_the_figures(metrics):
     assert _row(goals.evaluate(m), "Cold model build").status == "**missed**"
 
 
+def test_an_in_split_gap_with_wav2vec2_weighted_out_is_put_down_to_the_window_grid(metrics):
+    m = copy.deepcopy(metrics)
+    assert m["fusion"]["config"]["weights"] == [1.0, 0.0]
+    m["fusion"]["config"]["default"] = "weighted_mean"
+    m["test"]["fusion_weighted_mean"]["macro_f1"] = m["test"]["yamnet"]["macro_f1"] - 0.01
+    m["test"]["yamnet_zero_shot"]["macro_f1"] = m["test"]["wav2vec2_int8"]["macro_f1"] = 0.5
+    g = _row(goals.evaluate(m), "Ensemble ≥ best single model on the test split")
+    assert not g.ok and g.why.startswith("below by 0.010") and "window grid" in g.why
+    # a fusion that does listen to Wav2Vec2 (a plain mean) gets no such excuse
+    m["fusion"]["config"]["default"] = "mean"
+    m["test"]["fusion_mean"]["macro_f1"] = m["test"]["yamnet"]["macro_f1"] - 0.01
+    g = _row(goals.evaluate(m), "Ensemble ≥ best single model on the test split")
+    assert not g.ok and g.why == "below by 0.010"
+
+
 def test_held_out_goals_refuse_a_fusion_they_were_not_measured_for(metrics):
     m = copy.deepcopy(metrics)
     m["fusion"]["config"]["weights"] = [0.8, 0.2]
