@@ -6,7 +6,7 @@ import numpy as np
 
 from . import HOP, WAV2VEC2_WINDOW, YAMNET_WINDOW
 from .features import wav2vec2_windows, yamnet_window_starts, yamnet_windows
-from .fusion import METHODS, apply
+from .fusion import METHODS, apply, wav2vec2_matters
 from .metrics import clip_probs, file_probs, summarize
 from .ort_util import run_batched
 from .yamnet_head import zero_shot_predict, zero_shot_probs
@@ -91,10 +91,9 @@ def model_file_probs(co: ClipOutputs, fusion_cfg: dict | None, w2v_name: str = "
         if k.startswith("wav2vec2"):
             out[k] = clip_probs(v, co.w2v["owner"], n)
     if fusion_cfg is not None:
-        py = co.yam["probs"][co.pair]
-        pw = co.w2v[w2v_name]
         for m in METHODS:
-            out[f"fusion_{m}"] = clip_probs(apply(fusion_cfg, m, py, pw), co.w2v["owner"], n)
+            probs, owner = ensemble_windows(co, fusion_cfg, m, w2v_name)
+            out[f"fusion_{m}"] = clip_probs(probs, owner, n)
     return out
 
 
@@ -110,8 +109,16 @@ def summaries(co: ClipOutputs, fusion_cfg: dict | None, w2v_name: str = "wav2vec
     return res
 
 
-def fused_window_probs(co: ClipOutputs, fusion_cfg: dict, method: str, w2v_name: str = "wav2vec2_int8"):
-    return apply(fusion_cfg, method, co.yam["probs"][co.pair], co.w2v[w2v_name])
+def ensemble_windows(co: ClipOutputs, fusion_cfg: dict, method: str,
+                     w2v_name: str = "wav2vec2_int8") -> tuple[np.ndarray, np.ndarray]:
+    """(window probs [W,3], owner file [W]) of the ensemble, as the package decides: each Wav2Vec2 window fused
+    with its nearest YAMNet window (pair_windows); where Wav2Vec2 cannot change the fused value
+    (fusion.wav2vec2_matters), YAMNet's own windows — what the live cascade decides on and file analysis
+    (`npx cryscope eval`) summarises. Why not the pairs then too: they are YAMNet's windows re-sampled on
+    Wav2Vec2's grid, so a clip's most alarming windows can differ (one test clip flipped to scream)."""
+    if not wav2vec2_matters(fusion_cfg, method):
+        return co.yam["probs"], co.yam["owner"]
+    return apply(fusion_cfg, method, co.yam["probs"][co.pair], co.w2v[w2v_name]), co.w2v["owner"]
 
 
 def false_alarms_per_hour(win_probs: np.ndarray, owner: np.ndarray, durations_s: np.ndarray,

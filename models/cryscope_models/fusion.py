@@ -22,6 +22,15 @@ def _norm(p):
     return p / p.sum(1, keepdims=True)
 
 
+def wav2vec2_matters(cfg: dict, method: str) -> bool:
+    """Whether Wav2Vec2's output can change a fused value: not under a weighted (arithmetic or geometric) mean
+    that gives it weight 0 and YAMNet more — then the fused window is YAMNet's window. The package applies the
+    same rule (web/src/engine.ts wav2vec2Matters): live its cascade then skips Wav2Vec2, and file analysis
+    decides on YAMNet's own windows (evaluate.ensemble_windows mirrors that for the report)."""
+    w0, w1 = cfg["weights"]
+    return not (method in ("weighted_mean", "geometric_mean") and w1 == 0 and w0 > 0)
+
+
 def features(py: np.ndarray, pw: np.ndarray) -> np.ndarray:
     return np.concatenate([np.log(np.maximum(py, EPS)), np.log(np.maximum(pw, EPS))], 1)
 

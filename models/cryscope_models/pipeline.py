@@ -15,7 +15,7 @@ from . import HOP, LABELS, SAMPLE_RATE, TRAIN_CROP, WAV2VEC2_WINDOW, YAMNET_WIND
 from .augment import band_limit, mix_at_snr
 from .cache import hash_inputs, sha256_file
 from .data import CROPS_PER_CLIP, load_dataset, training_crops
-from .evaluate import (false_alarms_per_hour, fused_window_probs, model_file_probs, run_all,
+from .evaluate import (ensemble_windows, false_alarms_per_hour, model_file_probs, run_all,
                        run_yamnet, summaries, w2v_inputs)
 from .metrics import CLIP_TOP_WINDOWS, clip_probs, file_probs, roc_points, summarize
 from .ort_util import session
@@ -527,7 +527,8 @@ def validation_and_fusion(ctx: BuildContext, d: Data, y: YamnetModel, w: Wav2Vec
     metrics["fusion"] = {"config": fusion_cfg, "validation": fusion_val, "in_split_choice": in_split_choice,
                          "cross_source_choice": CROSS_SOURCE_FUSION, "cross_source_evidence": CROSS_SOURCE_W2V_MEASURED}
     metrics["thresholds"] = thresholds
-    metrics["thresholds_in_split"] = choose_thresholds(fused_window_probs(co_val, fusion_cfg, fusion_cfg["default"]), yw)
+    ens_val, ens_owner = ensemble_windows(co_val, fusion_cfg, fusion_cfg["default"])
+    metrics["thresholds_in_split"] = choose_thresholds(ens_val, co_val.y[ens_owner])
     metrics["cross_source_events"] = cs_events
     metrics["validation"] = summaries(co_val, fusion_cfg)
     metrics["validation"]["yamnet_fp32"] = yamnet_fp32_summary(ysess32, [ds.waves[c.file] for c in val_clips], y_val)
@@ -579,8 +580,9 @@ def test_eval(ctx: BuildContext, d: Data, y: YamnetModel, f: Fusion) -> TestResu
     fa_opts = {"alpha": smoothing["alpha"], **y.events}
     wm = np.isin(co_test.w2v["owner"], normal_ids)
     for m in ("mean", "weighted_mean", "geometric_mean", "vote", "logistic"):
-        fw = fused_window_probs(co_test, fusion_cfg, m)
-        fa[f"fusion_{m}"] = false_alarms_per_hour(fw[wm], co_test.w2v["owner"][wm], dur, thresholds, **fa_opts)
+        fw, fo = ensemble_windows(co_test, fusion_cfg, m)
+        fm = np.isin(fo, normal_ids)
+        fa[f"fusion_{m}"] = false_alarms_per_hour(fw[fm], fo[fm], dur, thresholds, **fa_opts)
     ym = np.isin(co_test.yam["owner"], normal_ids)
     fa["yamnet"] = false_alarms_per_hour(co_test.yam["probs"][ym], co_test.yam["owner"][ym], dur, thresholds, **fa_opts)
     fa["wav2vec2_int8"] = false_alarms_per_hour(co_test.w2v["wav2vec2_int8"][wm], co_test.w2v["owner"][wm], dur,

@@ -26,8 +26,9 @@ export function argmax(p: ArrayLike<number>): number {
 
 /**
  * Per-file summary: prediction = argmax of topAlarmMean over the ensemble's windows.
- * With `pairs` (FramePipeline.filePairs: one raw fusion per Wav2Vec2 window and its nearest-end
- * YAMNet window) the ensemble rows are those pairs — exactly the models' Python evaluation rule.
+ * With `pairs` (FramePipeline.fileEnsemble: one raw fusion per Wav2Vec2 window and its nearest-end
+ * YAMNet window, or YAMNet's own windows when the fusion gives Wav2Vec2 no say) the ensemble rows are
+ * those — exactly the models' Python evaluation rule.
  * Without them, the ensemble uses the windows where every model contributed (when there are any): the
  * first hops of a clip, before Wav2Vec2's first window is full, are YAMNet alone and would
  * otherwise count as "fused". Each model's own summary uses all of its windows: `perModel`

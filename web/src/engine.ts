@@ -112,6 +112,7 @@ export class Engine {
       audiosetLabels: this.parts.audiosetLabels,
       topK: o.topAudioSetLabels,
       fuse,
+      ensembleIsYamnet: !this.wav2vec2Matters(),
       onTiming,
       clipTopWindows: s.clipTopWindows,
       gate: live && o.levelGate ? { sampleRate: inputSampleRate, thresholdDb: o.levelGateDb, hangoverSeconds: o.levelGateHangoverSeconds } : undefined,

@@ -46,10 +46,16 @@ export interface PipelineDeps {
   topK?: number;
   /**
    * Stateless fusion of one YAMNet and one Wav2Vec2 window (raw fused probabilities, no smoothing).
-   * Used for the file-level ensemble, which follows the models' evaluation rule (see filePairs).
+   * Used for the file-level ensemble, which follows the models' evaluation rule (see fileEnsemble).
    * Omit to fall back to the mean of the streamed decisions' fused values.
    */
   fuse?: (yamnet: Probs, wav2vec2: Probs) => Probs;
+  /**
+   * True when the fusion gives Wav2Vec2 no say (Engine.wav2vec2Matters() false: a weighted mean with its
+   * weight 0): the file-level ensemble is then YAMNet's own windows, as live listening's cascade decides
+   * on them, not YAMNet's windows re-sampled on Wav2Vec2's grid (see fileEnsemble). Default false.
+   */
+  ensembleIsYamnet?: boolean;
   /** Called with the wall time of each stage call (the benchmark's StageStats); omit for no timing. */
   onTiming?: (t: StageTiming) => void;
   /** Windows a clip's verdict is taken from (the manifest's clip_summary.windows; see clip-summary.ts). */
@@ -216,16 +222,7 @@ export class FramePipeline {
     this.finished = false;
   }
 
-  /**
-   * File-level fused probabilities, one per Wav2Vec2 window, by the rule of the models' Python
-   * evaluation (models/README.md): each Wav2Vec2 window is fused with the YAMNet window of the
-   * stream whose end is nearest (the earlier one on a tie), raw (unsmoothed) fusion.
-   * Why not the streamed decisions: those sit on a hop grid, so at a clip's end the hop-aligned and
-   * the end-aligned windows share a tick and only the latest of each model is decided, and the
-   * tail carries results forward — both give the file mean other pairs than the evaluation's.
-   * Returns null when a model produced no window or no fusion function was given.
-   */
-  /** Keep every model window from now on, for filePairs() and modelWindows() (whole clips, not live streams). */
+  /** Keep every model window from now on, for fileEnsemble() and modelWindows() (whole clips, not live streams). */
   keepModelWindows(): void {
     this.keepLog = true;
   }
@@ -235,8 +232,20 @@ export class FramePipeline {
     return { yamnet: this.log.yamnet.map((w) => w.probs), wav2vec2: this.log.wav2vec2.map((w) => w.probs) };
   }
 
-  filePairs(): Probs[] | null {
+  /**
+   * The file-level ensemble's rows, by the rule of the models' Python evaluation (evaluate.py
+   * ensemble_windows): with deps.ensembleIsYamnet, YAMNet's own windows; otherwise raw (unsmoothed)
+   * fused probabilities, one per Wav2Vec2 window, each fused with the YAMNet window whose end is
+   * nearest (the earlier one on a tie).
+   * Why not the streamed decisions: those sit on a hop grid, so at a clip's end the hop-aligned and
+   * the end-aligned windows share a tick and only the latest of each model is decided, and the
+   * tail carries results forward — both give the file mean other rows than the evaluation's.
+   * Returns null when a model the rule needs produced no window, or pairs are needed and no fusion
+   * function was given.
+   */
+  fileEnsemble(): Probs[] | null {
     const { yamnet, wav2vec2 } = this.log;
+    if (this.deps.ensembleIsYamnet) return yamnet.length ? yamnet.map((w) => w.probs) : null;
     if (!this.deps.fuse || yamnet.length === 0 || wav2vec2.length === 0) return null;
     return wav2vec2.map((w) => {
       let best = yamnet[0];
@@ -449,5 +458,5 @@ export async function classifyClip(pipeline: FramePipeline, samples: Float32Arra
     onProgress?.(Math.min(1, (i + chunk) / samples.length));
   }
   collect(await pipeline.finish());
-  return { duration: samples.length / sampleRate, windows, events, file: summarize(windows, pipeline.filePairs(), pipeline.clipTopWindows, pipeline.modelWindows()), warnings };
+  return { duration: samples.length / sampleRate, windows, events, file: summarize(windows, pipeline.fileEnsemble(), pipeline.clipTopWindows, pipeline.modelWindows()), warnings };
 }

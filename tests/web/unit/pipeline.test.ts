@@ -231,6 +231,29 @@ describe('classifyClip / summarize', () => {
     expect(summarize([w], null, 3, {}).label).toBe('cry');
   });
 
+  it('decides a clip on YAMNet\'s own windows when the fusion gives Wav2Vec2 no say (the Python evaluation rule)', async () => {
+    const frontEnd = new FakeFrontEnd({ yWin: 15600, yHop: 8000, wWin: 32000, wHop: 8000, yamnet: true, wav2vec2: true });
+    // YAMNet's window 1 alone is a scream; on Wav2Vec2's grid (pairs start at YAMNet window 2) it would never be seen
+    let yi = 0;
+    const models = {
+      yamnet: async (ps: Float32Array[]) => ps.map(() => ({ probs: (yi++ === 1 ? [0, 0.9, 0.1] : [0, 0, 1]) as [number, number, number] })),
+      wav2vec2: async (ws: Float32Array[]) => ws.map(() => [0, 0, 1] as [number, number, number]),
+    };
+    let fused = 0;
+    const fuse = (y: [number, number, number]): [number, number, number] => { fused++; return y; };
+    const p = new FramePipeline({ frontEnd, decider: new FakeDecider(), models, timing, fuse, ensembleIsYamnet: true, clipTopWindows: 1 });
+    const r = await classifyClip(p, signal([[4, 0]]), 16000);
+    expect(fused).toBe(0);
+    expect(p.fileEnsemble()).toEqual(p.modelWindows().yamnet);
+    expect(r.file.label).toBe('scream');
+    expect(r.file.probs).toEqual(r.file.models.yamnet);
+    expect(r.file.models.wav2vec2).toBeDefined();                 // Wav2Vec2 still ran and reports its own verdict
+    // the same clip fused in pairs misses YAMNet's window 1
+    yi = 0;
+    const q = new FramePipeline({ frontEnd: new FakeFrontEnd({ yWin: 15600, yHop: 8000, wWin: 32000, wHop: 8000, yamnet: true, wav2vec2: true }), decider: new FakeDecider(), models, timing, fuse, clipTopWindows: 1 });
+    expect((await classifyClip(q, signal([[4, 0]]), 16000)).file.label).toBe('normal');
+  });
+
   it('gives clear errors for unusable clips', async () => {
     expect(() => checkClip(new Float32Array(0), 16000)).toThrow(/empty/);
     expect(() => checkClip(new Float32Array(10), 1000)).toThrow(/sampleRate/);
