@@ -108,7 +108,9 @@ def _cross_source(m: dict) -> list[str]:
          "whole families (`crosssource.py`): each candidate is trained on the augmented crops of the other folds' "
          "families and scored on the held-out families' clips; the pooled held-out predictions give these numbers. "
          "The test split is not used. The YAMNet head is chosen here (ties within "
-         f"{cs['tie_margin']} go to the candidate closest to zero-shot).\n",
+         f"{cs['tie_margin']} go to the candidate closest to zero-shot); each head's normal offset is the largest "
+         f"whose macro-F1 is within the same {cs['tie_margin']} of its best offset's (fewer false alarms; "
+         "`head_selection.normal_offset`).\n",
          "| YAMNet head | cross-source macro-F1 (normal offset) | without offset | cry P / R | scream P / R | normal recall | normal clips called cry/scream |",
          "|---|---|---|---|---|---|---|"]
     for r in cs["table"] + [cs["zero_shot_rule"]]:

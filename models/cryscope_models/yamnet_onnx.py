@@ -18,7 +18,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from .yamnet_arch import LAYERS, same_pads
-from .yamnet_head import LOGIT_CLIP, ZS_CRY, ZS_NORMAL_EVIDENCE, ZS_SCREAM, ZS_THRESHOLD
+from .yamnet_head import LOGIT_CLIP, ZS_CRY, ZS_NORMAL_EVIDENCE, ZS_NORMAL_LOGIT, ZS_SCREAM
 
 OPSET = 17
 
@@ -75,11 +75,10 @@ def _anchored_input_and_prior(g: _G, logits: str) -> tuple[str, str]:
     for name, idx in (("cry", ZS_CRY), ("scream", ZS_SCREAM)):
         sel = g.op("Gather", [clipped, g.const(f"anchor/{name}_idx", np.array(idx, dtype=np.int64))], axis=1)
         cols.append(g.op("ReduceMax", [sel], out=f"anchor/{name}", axes=[1], keepdims=1))
-    # normal = logaddexp(t, max of the explaining classes) = max(a, b) + log(1 + exp(-|a - b|))
-    t = float(np.log(ZS_THRESHOLD / (1 - ZS_THRESHOLD)))
+    # normal = logaddexp(ZS_NORMAL_LOGIT, max of the explaining classes) = max(a, b) + log(1 + exp(-|a - b|))
     sel = g.op("Gather", [clipped, g.const("anchor/normal_idx", np.array(ZS_NORMAL_EVIDENCE, dtype=np.int64))], axis=1)
     ev = g.op("ReduceMax", [sel], out="anchor/normal_evidence", axes=[1], keepdims=1)
-    tc = g.const("anchor/normal_logit", np.array(t, np.float32))
+    tc = g.const("anchor/normal_logit", np.array(ZS_NORMAL_LOGIT, np.float32))
     gap = g.op("Neg", [g.op("Abs", [g.op("Sub", [ev, tc])])])
     soft = g.op("Log", [g.op("Add", [g.op("Exp", [gap]), g.const("anchor/one", np.array(1.0, np.float32))])])
     normal = g.op("Add", [g.op("Max", [ev, tc]), soft], out="anchor/normal")

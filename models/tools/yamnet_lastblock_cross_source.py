@@ -72,7 +72,7 @@ class LastBlock(nn.Module):
         self.mu = torch.tensor(mu, dtype=torch.float32)
         self.sd = torch.tensor(sd, dtype=torch.float32)
         self.head = yh.AnchoredHead(1024 + 521, 0)
-        self.t = float(np.log(yh.ZS_THRESHOLD / (1 - yh.ZS_THRESHOLD)))  # zero_shot_prior's normal logit
+        self.t = yh.ZS_NORMAL_LOGIT  # zero_shot_prior's normal logit
 
     def emb(self, x, z0):
         z = z0 + (x @ self.A) @ self.B if self.rank else z0
