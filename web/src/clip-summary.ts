@@ -26,7 +26,7 @@ export function argmax(p: ArrayLike<number>): number {
 
 /**
  * Per-file summary: prediction = argmax of topAlarmMean over the ensemble's windows.
- * With `pairs` (FramePipeline.fileEnsemble: one raw fusion per Wav2Vec2 window and its nearest-end
+ * With `ensembleRows` (FramePipeline.fileEnsemble: one raw fusion per Wav2Vec2 window and its nearest-end
  * YAMNet window, or YAMNet's own windows when the fusion gives Wav2Vec2 no say) the ensemble rows are
  * those — exactly the models' Python evaluation rule.
  * Without them, the ensemble uses the windows where every model contributed (when there are any): the
@@ -36,12 +36,12 @@ export function argmax(p: ArrayLike<number>): number {
  * attached to the decisions would miss a window when two share a tick at a clip's end).
  * `topWindows`: the manifest's clip_summary.windows.
  */
-export function summarize(windows: WindowResult[], pairs: Probs[] | null | undefined, topWindows: number,
+export function summarize(windows: WindowResult[], ensembleRows: Probs[] | null | undefined, topWindows: number,
   perModel: Partial<Record<ModelName, Probs[]>>): FileSummary {
   if (windows.length === 0) throw new Error('no usable audio: the clip produced no analysis windows');
   const most = Math.max(...windows.map((w) => w.models.length));
   const full = windows.filter((w) => w.models.length === most);
-  const ensemble = topAlarmMean(pairs && pairs.length ? pairs : full.map((w) => w.fused), topWindows);
+  const ensemble = topAlarmMean(ensembleRows && ensembleRows.length ? ensembleRows : full.map((w) => w.fused), topWindows);
   const models: FileSummary['models'] = { ensemble };
   const y = perModel.yamnet ?? [];
   const v = perModel.wav2vec2 ?? [];
