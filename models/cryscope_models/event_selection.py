@@ -77,23 +77,42 @@ def _sequences(win_probs, owner, y, cls):
     return normal, positive, stream, [(c, per[int(f)]) for c, f in zip(ctx, positive)]
 
 
+def _replay(seqs, start, on, off, alpha, min_duration_s, cooldown_s) -> tuple[int, list[float]]:
+    """(false onsets on the normal stream, latency of every episode heard) at one setting; seqs from _sequences."""
+    _, positive, stream, pos = seqs
+    fa = len(onsets(stream, on, off, alpha, min_duration_s, cooldown_s))
+    lat = []
+    for (ctx, seq), f in zip(pos, positive):
+        hit = [i - len(ctx) for i in onsets(np.concatenate([ctx, seq]), on, off, alpha, min_duration_s, cooldown_s)
+               if i >= len(ctx)]
+        if hit:
+            lat.append(max(0.0, hit[0] * HOP_S + WINDOW_S - start[f]))
+    return fa, lat
+
+
+def replay(win_probs, owner, y, durations_s, cls: int, on: float, off: float, alpha: float, min_duration_s: float,
+           cooldown_s: float = 2.0, onset_s: np.ndarray | None = None) -> dict:
+    """The event rule at one fixed setting, as counts that pool across folds (out_of_fold.py):
+    {'false_onsets', 'hours' (of normal audio), 'positives' (clips of class cls), 'latencies_s' (one per episode heard)}."""
+    seqs = _sequences(win_probs, owner, y, cls)
+    start = np.zeros(len(y)) if onset_s is None else np.asarray(onset_s, float)
+    fa, lat = _replay(seqs, start, on, off, alpha, min_duration_s, cooldown_s)
+    return {"false_onsets": int(fa), "hours": float(durations_s[seqs[0]].sum()) / 3600,
+            "positives": int(len(seqs[1])), "latencies_s": lat}
+
+
 def curve(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray, durations_s: np.ndarray, cls: int,
           alpha: float, min_duration_s: float, cooldown_s: float = 2.0, onset_s: np.ndarray | None = None) -> list[dict]:
     """Per 'on' level: false onsets/h on the normal stream, episode recall and latency on class `cls`.
     onset_s: per clip (indexed like y), seconds from the clip's start to its acoustic onset (None: 0)."""
-    normal, positive, stream, pos = _sequences(win_probs, owner, y, cls)
+    seqs = _sequences(win_probs, owner, y, cls)
     start = np.zeros(len(y)) if onset_s is None else np.asarray(onset_s, float)
-    hours = float(durations_s[normal].sum()) / 3600
+    hours = float(durations_s[seqs[0]].sum()) / 3600
+    positive = seqs[1]
     out = []
     for on in LEVELS:
         off = round(max(0.1, on - OFF_GAP), 2)
-        fa = len(onsets(stream, on, off, alpha, min_duration_s, cooldown_s))
-        lat = []
-        for (ctx, seq), f in zip(pos, positive):
-            hit = [i - len(ctx) for i in onsets(np.concatenate([ctx, seq]), on, off, alpha, min_duration_s, cooldown_s)
-                   if i >= len(ctx)]
-            if hit:
-                lat.append(max(0.0, hit[0] * HOP_S + WINDOW_S - start[f]))
+        fa, lat = _replay(seqs, start, on, off, alpha, min_duration_s, cooldown_s)
         out.append({"on": float(on), "off": off, "false_onsets": int(fa), "per_hour": fa / hours if hours else None,
                     "per_hour_ci95": rate_interval_per_hour(fa, hours) if hours else None,
                     "recall": len(lat) / len(positive) if len(positive) else None,

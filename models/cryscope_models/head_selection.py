@@ -103,18 +103,14 @@ def normal_offset(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray,
     offset within 0.005 scored 0.926 against 0.923 for the argmax and called a third fewer normal clips
     alarms (15 vs 24 of 1329; models/EXPERIMENTS.md, session 14): fewer false alarms is the side to err on
     for a monitor that gets switched off over them."""
-    logp = np.log(np.maximum(win_probs, 1e-9))
-    f1s = []
-    for d in OFFSETS:
-        z = logp.copy(); z[:, 2] += d
-        p = np.exp(z - z.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
-        f1s.append(summarize(y, clip_probs(p, owner, len(y)))["macro_f1"])
+    f1s = [summarize(y, clip_probs(shifted(win_probs, d), owner, len(y)))["macro_f1"] for d in OFFSETS]
     top = max(f1s)
     d, f1 = max((float(d), f) for d, f in zip(OFFSETS, f1s) if f >= top - margin - 1e-12)
     return d, f1
 
 
 def shifted(win_probs: np.ndarray, d: float) -> np.ndarray:
+    """Window probabilities with `d` added to the normal logit (renormalised): the offset as the graph applies it."""
     z = np.log(np.maximum(win_probs, 1e-9)); z[:, 2] += d
     p = np.exp(z - z.max(1, keepdims=True))
     return p / p.sum(1, keepdims=True)
@@ -135,7 +131,7 @@ def select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, log
 
 def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, log=print) -> dict:
     """Runs every candidate cross-source; returns {'chosen': cand, 'table': [...], 'held_probs': {name: probs},
-    'held_windows': (window probs, owner) of the chosen head (with its offset),
+    'held_windows_raw': (window probs, owner) of the chosen head, before its normal offset,
     'folds': {family: fold}, 'detail': per-family / worst categories of the chosen head and zero-shot}."""
     y = np.array([c.y for c in clips])
     ye = y[eligible]
@@ -150,7 +146,7 @@ def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, lo
         s = summarize(ye, p)
         name = name_of(*cand)
         held[name] = p
-        windows[name] = (shifted(wp, d), owner)
+        windows[name] = (wp, owner)
         table.append({"candidate": name, "kind": cand[0], "hidden": cand[1],
                       "strength": None if math.isinf(cand[2]) else cand[2], "balance": cand[3], "normal_offset": d,
                       "macro_f1_without_offset": plain, "macro_f1": s["macro_f1"],
@@ -180,5 +176,5 @@ def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, lo
         detail[name] = {"per_family": per_family(sub, ye, pred), "worst_normal_categories": worst_normal_categories(sub, ye, pred)}
     return {"chosen": chosen, "chosen_name": name_of(*chosen), "normal_offset": offset, "table": table,
             "zero_shot_rule": zero_shot_rule,
-            "held_probs": held, "held_windows": windows[name_of(*chosen)],
+            "held_probs": held, "held_windows_raw": windows[name_of(*chosen)],
             "eligible_clips": int(len(eligible)), "folds": family_folds(sub), "detail": detail, "tie_margin": TIE_MARGIN}

@@ -143,6 +143,15 @@ def test_head_and_event_settings_were_chosen_on_held_out_families(build_dir, man
     assert m["hop_seconds"] == manifest["models"]["yamnet"]["hop_samples"] / manifest["sample_rate"]
     report = (build_dir / "report" / "report.md").read_text()
     assert "## Cross-source: held-out families" in report and "## Events on held-out families" in report
+    # the same calibration chosen on four folds and scored on the fifth, for every held-out clip, in the report
+    oof = m["cross_source_out_of_fold"]
+    assert [f["fold"] for f in oof["per_fold"]] == list(range(5))
+    assert sum(f["clips"] for f in oof["per_fold"]) == cs["eligible_clips"] == sum(map(sum, oof["confusion"]))
+    for lab in ("cry", "scream"):
+        e = oof["events"][lab]
+        assert e["positives"] == sum(f[lab]["positives"] for f in oof["per_fold"]) == sum(oof["confusion"][("cry", "scream").index(lab)])
+        assert np.isclose(e["hours"], ev["hours_normal"]) and e["heard"] <= e["positives"]
+    assert report.count("**Out of fold.**") == 2 and f"it scores **{oof['macro_f1']:.3f}** held out" in report
 
 
 def test_deployed_wav2vec2_comes_from_the_committed_weights(build_dir):
