@@ -24,6 +24,20 @@ def subset(win_probs: np.ndarray, owner: np.ndarray, keep: np.ndarray) -> tuple[
     return win_probs[rows], (np.cumsum(keep) - 1)[owner[rows]]
 
 
+def clip_predictions(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray, fold: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    """(predicted class per clip, normal offset per fold): each fold's clips judged with the offset chosen on the
+    other folds' clips (head_selection.normal_offset, the build's rule)."""
+    pred, offsets = np.full(len(y), -1), []
+    for k in np.unique(fold):
+        rest, here = fold != k, fold == k
+        w_rest, o_rest = subset(win_probs, owner, rest)
+        d, _ = normal_offset(w_rest, o_rest, y[rest])
+        w_here, o_here = subset(win_probs, owner, here)
+        pred[here] = clip_probs(shifted(w_here, d), o_here, int(here.sum())).argmax(1)
+        offsets.append(d)
+    return pred, offsets
+
+
 def evaluate(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray, fold: np.ndarray, durations_s: np.ndarray,
              onset_s: np.ndarray, cooldown_s: float) -> dict:
     """win_probs: the chosen head's held-out window probabilities WITHOUT its normal offset; owner: clip index per
@@ -32,17 +46,15 @@ def evaluate(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray, fold: np.n
     the counts they come from) and what each fold was given ('per_fold')."""
     y, fold = np.asarray(y), np.asarray(fold)
     durations_s, onset_s = np.asarray(durations_s, float), np.asarray(onset_s, float)
-    pred = np.full(len(y), -1)
+    pred, offsets = clip_predictions(win_probs, owner, y, fold)
     pooled = {name: {"false_onsets": 0, "hours": 0.0, "positives": 0, "latencies_s": []} for _, name in CLASSES}
     per_fold = []
-    for k in np.unique(fold):
+    for k, d in zip(np.unique(fold), offsets):
         rest, here = fold != k, fold == k
         w_rest, o_rest = subset(win_probs, owner, rest)
-        d, _ = normal_offset(w_rest, o_rest, y[rest])
         w_rest = shifted(w_rest, d)
         w_here, o_here = subset(win_probs, owner, here)
         w_here = shifted(w_here, d)
-        pred[here] = clip_probs(w_here, o_here, int(here.sum())).argmax(1)
         ev = choose_event_settings(w_rest, o_rest, y[rest], durations_s[rest], cooldown_s, onset_s[rest])
         row = {"fold": int(k), "clips": int(here.sum()), "normal_offset": d, "alpha": ev["alpha"],
                "min_duration_s": ev["min_duration_s"]}

@@ -152,6 +152,9 @@ def test_head_and_event_settings_were_chosen_on_held_out_families(build_dir, man
         assert e["positives"] == sum(f[lab]["positives"] for f in oof["per_fold"]) == sum(oof["confusion"][("cry", "scream").index(lab)])
         assert np.isclose(e["hours"], ev["hours_normal"]) and e["heard"] <= e["positives"]
     assert report.count("**Out of fold.**") == 2 and f"it scores **{oof['macro_f1']:.3f}** held out" in report
+    # every candidate's table row carries its out-of-fold figure; the chosen one's is the section's
+    assert all(0 < r["macro_f1_out_of_fold"] <= 1 for r in cs["table"])
+    assert chosen["macro_f1_out_of_fold"] == oof["macro_f1"]
 
 
 def test_deployed_wav2vec2_comes_from_the_committed_weights(build_dir):

@@ -73,3 +73,13 @@ def test_replay_counts_what_the_rule_fires():
                min_duration_s=0.0, cooldown_s=2.0, onset_s=np.zeros(2))
     assert r["false_onsets"] == 2 and r["positives"] == 1 and r["latencies_s"] == [0.96]
     assert np.isclose(r["hours"], 8.25 / 3600)
+
+
+def test_the_clip_figures_are_the_clip_predictions_of_the_offsets_chosen_elsewhere():
+    from cryscope_models.metrics import summarize
+    win, owner, y, fold, dur, onset = _synthetic(seed=2)
+    pred, offsets = out_of_fold.clip_predictions(win, owner, y, fold)
+    r = out_of_fold.evaluate(win, owner, y, fold, dur, onset, 2.0)
+    assert offsets == [f["normal_offset"] for f in r["per_fold"]]
+    assert r["confusion"] == summarize(y, pred=pred)["confusion"] and r["macro_f1"] == summarize(y, pred=pred)["macro_f1"]
+    assert (pred >= 0).all()
