@@ -17,7 +17,7 @@ import numpy as np
 
 from . import yamnet_head as yh
 from .crosssource import clip_folds, family_folds, per_family, worst_normal_categories
-from .metrics import clip_probs, file_probs, summarize
+from .metrics import clip_probs, file_probs, subset_clips, summarize
 
 # (kind, hidden, strength, balance): anchored strength = l2 on the residual, free strength = AdamW weight
 # decay; balance "family" = every corpus family carries the same training weight (yamnet_head.family_balance),
@@ -109,6 +109,22 @@ def normal_offset(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray,
     return d, f1
 
 
+def out_of_fold_predictions(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray,
+                            fold: np.ndarray) -> tuple[np.ndarray, list[float]]:
+    """(predicted class per clip, normal offset per fold): each fold's clips judged with the offset normal_offset
+    chooses on the other folds' clips. The pooled figure chooses the offset on the clips it scores, which flatters
+    every candidate (out_of_fold.py reports both for the chosen head)."""
+    pred, offsets = np.full(len(y), -1), []
+    for k in np.unique(fold):
+        rest, here = fold != k, fold == k
+        w_rest, o_rest = subset_clips(win_probs, owner, rest)
+        d, _ = normal_offset(w_rest, o_rest, y[rest])
+        w_here, o_here = subset_clips(win_probs, owner, here)
+        pred[here] = clip_probs(shifted(w_here, d), o_here, int(here.sum())).argmax(1)
+        offsets.append(d)
+    return pred, offsets
+
+
 def shifted(win_probs: np.ndarray, d: float) -> np.ndarray:
     """Window probabilities with `d` added to the normal logit (renormalised): the offset as the graph applies it."""
     z = np.log(np.maximum(win_probs, 1e-9)); z[:, 2] += d
@@ -137,8 +153,8 @@ def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, lo
     ye = y[eligible]
     sub = [clips[i] for i in eligible]
     table, held, windows = [], {}, {}
-    from .out_of_fold import clip_predictions   # here: out_of_fold builds on normal_offset and shifted below
-    fold = clip_folds(sub, family_folds(sub))
+    folds = family_folds(sub)
+    fold = clip_folds(sub, folds)
     for cand in (QUICK_CANDIDATES if quick else CANDIDATES):
         t0 = time.time()
         wp, owner = cross_source(data, clips, y, eligible, cand, epochs_scale=0.25 if quick else 1.0)
@@ -148,9 +164,7 @@ def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, lo
         s = summarize(ye, p)
         name = name_of(*cand)
         held[name] = p
-        # the same offset rule, chosen on four folds and applied to the fifth: the pooled figure chooses the
-        # offset on the clips it scores, which flatters every candidate (out_of_fold.py)
-        oof_pred, _ = clip_predictions(wp, owner, ye, fold)
+        oof_pred, _ = out_of_fold_predictions(wp, owner, ye, fold)
         windows[name] = (wp, owner)
         table.append({"candidate": name, "kind": cand[0], "hidden": cand[1],
                       "strength": None if math.isinf(cand[2]) else cand[2], "balance": cand[3], "normal_offset": d,
@@ -183,4 +197,4 @@ def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, lo
     return {"chosen": chosen, "chosen_name": name_of(*chosen), "normal_offset": offset, "table": table,
             "zero_shot_rule": zero_shot_rule,
             "held_probs": held, "held_windows_raw": windows[name_of(*chosen)],
-            "eligible_clips": int(len(eligible)), "folds": family_folds(sub), "detail": detail, "tie_margin": TIE_MARGIN}
+            "eligible_clips": int(len(eligible)), "folds": folds, "detail": detail, "tie_margin": TIE_MARGIN}

@@ -22,6 +22,13 @@ def file_probs(window_probs: np.ndarray, owner: np.ndarray, n_files: int) -> np.
 CLIP_TOP_WINDOWS = 3
 
 
+def subset_clips(window_probs: np.ndarray, owner: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The windows of the clips where `keep` (one bool per clip) is True, owners renumbered 0..n-1 in clip order."""
+    keep = np.asarray(keep, bool)
+    rows = keep[owner]
+    return window_probs[rows], (np.cumsum(keep) - 1)[owner[rows]]
+
+
 def clip_probs(window_probs: np.ndarray, owner: np.ndarray, n_files: int, top: int = CLIP_TOP_WINDOWS) -> np.ndarray:
     """A clip's class probabilities (the product's rule, web/src/clip-summary.ts): the mean over its `top`
     most alarming windows (largest 1 - p(normal); ties -> the earlier window), or all of them if fewer."""

@@ -11,31 +11,10 @@ five times the selection time); its part is bounded by the candidates' spread in
 import numpy as np
 
 from .event_selection import choose_event_settings, replay
-from .head_selection import normal_offset, shifted
-from .metrics import clip_probs, summarize
+from .head_selection import out_of_fold_predictions, shifted
+from .metrics import subset_clips, summarize
 
 CLASSES = ((0, "cry"), (1, "scream"))
-
-
-def subset(win_probs: np.ndarray, owner: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The windows of the clips where `keep` (one bool per clip) is True, owners renumbered 0..n-1 in clip order."""
-    keep = np.asarray(keep, bool)
-    rows = keep[owner]
-    return win_probs[rows], (np.cumsum(keep) - 1)[owner[rows]]
-
-
-def clip_predictions(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray, fold: np.ndarray) -> tuple[np.ndarray, list[float]]:
-    """(predicted class per clip, normal offset per fold): each fold's clips judged with the offset chosen on the
-    other folds' clips (head_selection.normal_offset, the build's rule)."""
-    pred, offsets = np.full(len(y), -1), []
-    for k in np.unique(fold):
-        rest, here = fold != k, fold == k
-        w_rest, o_rest = subset(win_probs, owner, rest)
-        d, _ = normal_offset(w_rest, o_rest, y[rest])
-        w_here, o_here = subset(win_probs, owner, here)
-        pred[here] = clip_probs(shifted(w_here, d), o_here, int(here.sum())).argmax(1)
-        offsets.append(d)
-    return pred, offsets
 
 
 def evaluate(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray, fold: np.ndarray, durations_s: np.ndarray,
@@ -46,14 +25,14 @@ def evaluate(win_probs: np.ndarray, owner: np.ndarray, y: np.ndarray, fold: np.n
     the counts they come from) and what each fold was given ('per_fold')."""
     y, fold = np.asarray(y), np.asarray(fold)
     durations_s, onset_s = np.asarray(durations_s, float), np.asarray(onset_s, float)
-    pred, offsets = clip_predictions(win_probs, owner, y, fold)
+    pred, offsets = out_of_fold_predictions(win_probs, owner, y, fold)
     pooled = {name: {"false_onsets": 0, "hours": 0.0, "positives": 0, "latencies_s": []} for _, name in CLASSES}
     per_fold = []
     for k, d in zip(np.unique(fold), offsets):
         rest, here = fold != k, fold == k
-        w_rest, o_rest = subset(win_probs, owner, rest)
+        w_rest, o_rest = subset_clips(win_probs, owner, rest)
         w_rest = shifted(w_rest, d)
-        w_here, o_here = subset(win_probs, owner, here)
+        w_here, o_here = subset_clips(win_probs, owner, here)
         w_here = shifted(w_here, d)
         ev = choose_event_settings(w_rest, o_rest, y[rest], durations_s[rest], cooldown_s, onset_s[rest])
         row = {"fold": int(k), "clips": int(here.sum()), "normal_offset": d, "alpha": ev["alpha"],

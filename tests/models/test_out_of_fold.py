@@ -4,7 +4,8 @@ import numpy as np
 
 from cryscope_models import out_of_fold
 from cryscope_models.event_selection import replay
-from cryscope_models.head_selection import normal_offset
+from cryscope_models.head_selection import normal_offset, out_of_fold_predictions
+from cryscope_models.metrics import subset_clips
 
 WINDOWS = 12  # per clip, on the 0.25 s grid
 
@@ -25,7 +26,7 @@ def _synthetic(seed=0, folds=5):
 def test_subset_keeps_the_chosen_clips_windows_and_renumbers_their_owners():
     win = np.arange(10, dtype=np.float32)[:, None] * np.ones((1, 3), np.float32)
     owner = np.array([0, 0, 1, 1, 1, 2, 3, 3, 4, 4])
-    w, o = out_of_fold.subset(win, owner, np.array([False, True, False, True, True]))
+    w, o = subset_clips(win, owner, np.array([False, True, False, True, True]))
     assert w[:, 0].tolist() == [2, 3, 4, 6, 7, 8, 9]
     assert o.tolist() == [0, 0, 0, 1, 1, 2, 2]
 
@@ -45,7 +46,7 @@ def test_a_folds_settings_do_not_depend_on_its_own_clips():
     # ... while what fold 0 scores does follow its clips: its 12 normal clips are all called alarms now
     assert after["normal_false_alarms"] >= 12 and after["per_fold"][0]["cry"]["false_onsets"] >= 1
     # the offset fold 0 got is the one chosen on the other folds alone
-    w, o = out_of_fold.subset(win, owner, fold != 0)
+    w, o = subset_clips(win, owner, fold != 0)
     assert before["per_fold"][0]["normal_offset"] == normal_offset(w, o, y[fold != 0])[0]
 
 
@@ -78,7 +79,7 @@ def test_replay_counts_what_the_rule_fires():
 def test_the_clip_figures_are_the_clip_predictions_of_the_offsets_chosen_elsewhere():
     from cryscope_models.metrics import summarize
     win, owner, y, fold, dur, onset = _synthetic(seed=2)
-    pred, offsets = out_of_fold.clip_predictions(win, owner, y, fold)
+    pred, offsets = out_of_fold_predictions(win, owner, y, fold)
     r = out_of_fold.evaluate(win, owner, y, fold, dur, onset, 2.0)
     assert offsets == [f["normal_offset"] for f in r["per_fold"]]
     assert r["confusion"] == summarize(y, pred=pred)["confusion"] and r["macro_f1"] == summarize(y, pred=pred)["macro_f1"]
