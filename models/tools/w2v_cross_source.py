@@ -14,6 +14,8 @@ fusion method / weight, and the window probabilities go to --out (npz) for later
   python models/tools/w2v_cross_source.py ... --score-only /tmp/w2v_cs.npz   # rescore a saved run
   python models/tools/w2v_cross_source.py ... --distill-epochs 4 --out /tmp/w2v_cs_distill.npz
   python models/tools/w2v_cross_source.py ... --teacher-mix 3000 --out /tmp/w2v_cs_mix.npz
+  python models/tools/w2v_cross_source.py ... --teacher-mix 9000 --distill-epochs 2 --distill-weight 1.0 \
+      [--anchored 1] --out /tmp/w2v_cs_as.npz   # + AudioSet scores of crops and mixtures [anchored on them]
 (--key: the build's feature stage key, printed in the stage file names crops-<key>.npz.)
 """
 import argparse
@@ -33,7 +35,7 @@ from cryscope_models.evaluate import pair_windows, w2v_inputs  # noqa: E402
 from cryscope_models.fusion import METHODS, apply  # noqa: E402
 from cryscope_models.head_selection import normal_offset, shifted  # noqa: E402
 from cryscope_models.metrics import clip_probs, summarize  # noqa: E402
-from cryscope_models.wav2vec2_model import build_model, make_config  # noqa: E402
+from cryscope_models.wav2vec2_model import Distiller, build_model, make_config  # noqa: E402
 from cryscope_models.wav2vec2_train import distill, finetune, predict_windows, seed_all  # noqa: E402
 from cryscope_models import yamnet_features as yf  # noqa: E402
 
@@ -54,6 +56,12 @@ def main():
                          "usual reverb / band / noise / gain), labelled by the fold's YAMNet head (its 3-class "
                          "probabilities per window before the normal offset, soft targets): the issue's teacher "
                          "route; 0 = labels only")
+    ap.add_argument("--anchored", type=float, default=None, metavar="SCALE",
+                    help="the student predicts pretrained YAMNet's 521 AudioSet logits (regressed on every crop and "
+                         "teacher mixture) and its class logits are the zero-shot prior of those logits, as the "
+                         "YAMNet head's are, + SCALE x a residual from its pooled features (0 = the prior alone)")
+    ap.add_argument("--distill-weight", type=float, default=0.3,
+                    help="weight of the AudioSet regression beside the label loss while fine-tuning")
     a = ap.parse_args()
     if not (a.out or a.score_only):
         ap.error("--out is required unless --score-only is given")
@@ -108,6 +116,7 @@ def main():
             mx = teacher_mixtures([ds.waves[clips[i].file] for i in pool], y[pool], a.teacher_mix,
                                   np.random.default_rng(1000 + k))
             f = yf.crop_features(backbone, mx)
+            mix_emb, mix_sco = f["emb"].reshape(-1, 3, 1024), f["scores"].reshape(-1, 3, 521)
             tx, tp = yh.anchored_features(f["emb"], f["scores"])
             t_win = yh.predict_anchored(m, mu, sd, tx, tp).reshape(-1, 3, 3)
             sub = {"x": np.concatenate([sub["x"], mx]), "y": np.concatenate([sub["y"], t_win.mean(1).argmax(1)]),
@@ -118,12 +127,18 @@ def main():
         model = build_model(None, make_config())
         say = lambda msg: print(f"fold {k}: {msg}", flush=True)  # noqa: E731
         tgt, dist = None, None
-        if a.distill_epochs:
+        if a.distill_epochs or a.anchored is not None:
             tgt = {"emb_win": ytr["emb"].reshape(-1, 3, 1024)[cm], "scores_win": ytr["scores"].reshape(-1, 3, 521)[cm]}
+            if a.teacher_mix:  # the mixtures' AudioSet targets too: the teacher labels every new input
+                tgt = {"emb_win": np.concatenate([tgt["emb_win"], mix_emb]),
+                       "scores_win": np.concatenate([tgt["scores_win"], mix_sco])}
             tgt["emb"], tgt["scores"] = tgt["emb_win"].mean(1), tgt["scores_win"].mean(1)
+        if a.distill_epochs:
             _, dist = distill(model, sub, tgt, epochs=a.distill_epochs, log=say)
+        if a.anchored is not None:
+            dist = anchor_student(model, dist or Distiller(model.config.hidden_size), a.anchored)
         model, _, s = finetune(model, sub, tgt, val, epochs=a.epochs, dist=dist, short_epochs=a.epochs,
-                               short_len=16000, log=say)
+                               short_len=16000, distill_weight=a.distill_weight, log=say)
         hw = np.flatnonzero(np.isin(w_owner, held))
         w_probs[hw] = predict_windows(model, [w_x[i] for i in hw])  # windows come normalised from w2v_inputs
         print(f"fold {k}: done in {time.time() - t0:.0f}s (in-fold val F1 {s['macro_f1']:.3f})", flush=True)
@@ -132,6 +147,45 @@ def main():
     done = np.flatnonzero(np.isin(fold_clip, run))
     for name, row in score(y, done, clean, yam_probs, w_owner, w_end, w_probs).items():
         print(f"{name}: {json.dumps(row)}")  # per class: [precision, recall]
+
+
+class AnchoredStudentHead(torch.nn.Module):
+    """Class logits = the zero-shot prior (yamnet_head.zero_shot_prior, in torch) of the student's own AudioSet
+    logits + scale x a residual (zero at the start). The AudioSet layer is the distiller's, so the logits the
+    prior reads are the ones regressed on YAMNet's scores: the student is anchored the way the YAMNet head is."""
+    def __init__(self, audioset: torch.nn.Linear, hidden: int, scale: float):
+        super().__init__()
+        self.audioset, self.scale = audioset, scale
+        self.residual = torch.nn.Linear(hidden, 3)
+        torch.nn.init.zeros_(self.residual.weight); torch.nn.init.zeros_(self.residual.bias)
+
+    def forward(self, h):
+        lg = self.audioset(h).clamp(-yh.LOGIT_CLIP, yh.LOGIT_CLIP)
+        normal = torch.logaddexp(torch.full_like(lg[:, 0], yh.ZS_NORMAL_LOGIT),
+                                 lg[:, list(yh.ZS_NORMAL_EVIDENCE)].amax(1))
+        prior = torch.stack([lg[:, list(yh.ZS_CRY)].amax(1), lg[:, list(yh.ZS_SCREAM)].amax(1), normal], 1)
+        return prior + self.scale * self.residual(h)
+
+
+class SharedAudioSetDistiller(torch.nn.Module):
+    """The distiller as finetune() calls it, whose AudioSet layer is the one inside the model's anchored head:
+    held outside the module tree so the optimiser lists (and steps) it once, through the model."""
+    def __init__(self, dist: Distiller, head: AnchoredStudentHead):
+        super().__init__()
+        self.emb = dist.emb
+        self._head = [head]
+
+    def forward(self, h):
+        return self.emb(h), self._head[0].audioset(h)
+
+
+def anchor_student(model, dist: Distiller, scale: float) -> SharedAudioSetDistiller:
+    """Rewires the HF classifier (projector -> mean -> classifier) to mean of the hidden states -> the anchored
+    head, so pooled(), finetune() and the ONNX wrapper all see the anchored logits unchanged. Returns the
+    distiller to fine-tune with."""
+    model.projector = torch.nn.Identity()
+    model.classifier = AnchoredStudentHead(dist.scores, model.config.hidden_size, scale)
+    return SharedAudioSetDistiller(dist, model.classifier)
 
 
 def teacher_mixtures(waves: list[np.ndarray], labels: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
