@@ -165,13 +165,19 @@ def logits_from_scores(scores: np.ndarray) -> np.ndarray:
     return np.clip(np.log(s) - np.log1p(-s), -LOGIT_CLIP, LOGIT_CLIP).astype(np.float32)
 
 
-def zero_shot_prior(logits: np.ndarray) -> np.ndarray:
+def zero_shot_prior(logits):
     """[N,3] zero-shot logits: cry = max over ZS_CRY, scream = ZS_SCREAM, normal = logaddexp(logit(ZS_THRESHOLD),
     max over ZS_NORMAL_EVIDENCE) — a window AudioSet hears as a dog, a laugh or a siren leans normal before any
-    training (yamnet_onnx builds the same in the graph)."""
-    lg = np.asarray(logits, np.float32)
-    normal = np.logaddexp(np.float32(ZS_NORMAL_LOGIT), lg[:, list(ZS_NORMAL_EVIDENCE)].max(1))
-    return np.stack([lg[:, list(ZS_CRY)].max(1), lg[:, list(ZS_SCREAM)].max(1), normal], 1).astype(np.float32)
+    training (yamnet_onnx builds the same in the graph).
+    Takes a numpy array (-> float32 numpy) or a torch tensor (-> a tensor in its dtype, differentiable): the
+    experiment tools that train through the prior (models/tools/) call this one rule instead of restating it."""
+    xp = torch if isinstance(logits, torch.Tensor) else np
+    lg = logits if xp is torch else np.asarray(logits, np.float32)
+
+    def top(classes):
+        return xp.amax(lg[:, list(classes)], 1)
+    normal = xp.logaddexp(xp.full_like(lg[:, 0], ZS_NORMAL_LOGIT), top(ZS_NORMAL_EVIDENCE))
+    return xp.stack([top(ZS_CRY), top(ZS_SCREAM), normal], 1)
 
 
 def anchored_features(emb: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

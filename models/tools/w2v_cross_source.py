@@ -150,7 +150,7 @@ def main():
 
 
 class AnchoredStudentHead(torch.nn.Module):
-    """Class logits = the zero-shot prior (yamnet_head.zero_shot_prior, in torch) of the student's own AudioSet
+    """Class logits = the zero-shot prior (yamnet_head.zero_shot_prior) of the student's own AudioSet
     logits + scale x a residual (zero at the start). The AudioSet layer is the distiller's, so the logits the
     prior reads are the ones regressed on YAMNet's scores: the student is anchored the way the YAMNet head is."""
     def __init__(self, audioset: torch.nn.Linear, hidden: int, scale: float):
@@ -161,10 +161,7 @@ class AnchoredStudentHead(torch.nn.Module):
 
     def forward(self, h):
         lg = self.audioset(h).clamp(-yh.LOGIT_CLIP, yh.LOGIT_CLIP)
-        normal = torch.logaddexp(torch.full_like(lg[:, 0], yh.ZS_NORMAL_LOGIT),
-                                 lg[:, list(yh.ZS_NORMAL_EVIDENCE)].amax(1))
-        prior = torch.stack([lg[:, list(yh.ZS_CRY)].amax(1), lg[:, list(yh.ZS_SCREAM)].amax(1), normal], 1)
-        return prior + self.scale * self.residual(h)
+        return yh.zero_shot_prior(lg) + self.scale * self.residual(h)
 
 
 class SharedAudioSetDistiller(torch.nn.Module):

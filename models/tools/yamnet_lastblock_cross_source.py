@@ -72,7 +72,6 @@ class LastBlock(nn.Module):
         self.mu = torch.tensor(mu, dtype=torch.float32)
         self.sd = torch.tensor(sd, dtype=torch.float32)
         self.head = yh.AnchoredHead(1024 + 521, 0)
-        self.t = yh.ZS_NORMAL_LOGIT  # zero_shot_prior's normal logit
 
     def emb(self, x, z0):
         z = z0 + (x @ self.A) @ self.B if self.rank else z0
@@ -81,10 +80,7 @@ class LastBlock(nn.Module):
     def forward(self, x, z0):
         e = self.emb(x, z0)
         lg = torch.clamp(e @ self.Wl + self.bl, -yh.LOGIT_CLIP, yh.LOGIT_CLIP)
-        # yamnet_head.zero_shot_prior in torch (autograd needs it here): normal = logaddexp(t, explaining classes)
-        normal = torch.logaddexp(torch.full((len(lg),), self.t), lg[:, list(yh.ZS_NORMAL_EVIDENCE)].max(1).values)
-        prior = torch.stack([lg[:, list(yh.ZS_CRY)].max(1).values, lg[:, yh.ZS_SCREAM[0]], normal], 1)
-        return self.head((torch.cat([e, lg], 1) - self.mu) / self.sd, prior)
+        return self.head((torch.cat([e, lg], 1) - self.mu) / self.sd, yh.zero_shot_prior(lg))
 
     def delta_penalty(self):
         return ((self.A @ self.B) ** 2).sum() if self.rank else torch.zeros(())

@@ -108,6 +108,24 @@ def test_audioset_classes_that_explain_a_sound_away_lean_the_prior_to_normal():
     assert prior(scream).argmax() == 1                                        # a faint dog under a loud scream
 
 
+def test_the_prior_is_one_rule_for_numpy_and_torch():
+    """The experiment tools train through the prior in torch; they call the same function the build uses in numpy."""
+    import torch
+    rng = np.random.default_rng(0)
+    lg = rng.normal(0.0, 4.0, (64, 521)).astype(np.float32)
+    lg[:8, 69] = 9.0                                                          # some windows hear a dog clearly
+    want = yh.zero_shot_prior(lg)
+    assert want.dtype == np.float32 and want.shape == (64, 3)
+    assert (want[:8, 2] > 8.9).all()                                          # the dog carries normal there
+    np.testing.assert_allclose(want[:, 0], lg[:, list(yh.ZS_CRY)].max(1))
+    t = torch.tensor(lg, requires_grad=True)
+    got = yh.zero_shot_prior(t)
+    assert isinstance(got, torch.Tensor)
+    np.testing.assert_allclose(got.detach().numpy(), want, rtol=1e-6, atol=1e-6)
+    got[:, 1].sum().backward()                                                # the scream logit reads one class only
+    assert set(np.flatnonzero(t.grad.abs().sum(0).numpy())) == set(yh.ZS_SCREAM)
+
+
 def test_reports_name_the_false_alarms():
     clips = [Clip(f"{i}.flac", "normal", cat, str(i), "s", 1.0, fam)
              for i, (cat, fam) in enumerate([("dog", "a"), ("dog", "a"), ("rain", "b")])]
