@@ -125,6 +125,37 @@ def out_of_fold_predictions(win_probs: np.ndarray, owner: np.ndarray, y: np.ndar
     return pred, offsets
 
 
+def choose(cands: list, f1s: list[float], margin: float = TIE_MARGIN):
+    """The candidate the build ships, given each one's held-out macro-F1: among those within `margin` of the best,
+    the most conservative — anchored before free, then the largest l2 (zero-shot's is infinite), then the smaller
+    hidden layer, then family-balanced."""
+    top = max(f1s)
+    near = [c for c, f in zip(cands, f1s) if f >= top - margin]
+    return max(near, key=lambda c: (c[0] == "anchored", c[2], -c[1], c[3] == "family"))
+
+
+def nested_out_of_fold(windows: list[tuple[np.ndarray, np.ndarray]], cands: list, y: np.ndarray,
+                       fold: np.ndarray) -> dict:
+    """The whole selection scored on clips it never saw: for each fold, every candidate's normal offset and
+    macro-F1 on the other folds' clips, choose() there, and the chosen candidate with that offset judges this
+    fold's clips. windows: each candidate's held-out (window probs before any offset, owner), in cands' order.
+    Why: out_of_fold_predictions keeps the candidate chosen on all five folds; here nothing the build chooses
+    has seen the fold it is scored on (the heads themselves were always trained without it)."""
+    pred, per_fold = np.full(len(y), -1), []
+    for k in np.unique(fold):
+        rest, here = fold != k, fold == k
+        fitted = [normal_offset(*subset_clips(wp, owner, rest), y[rest]) for wp, owner in windows]
+        c = choose(cands, [f for _, f in fitted])
+        i = cands.index(c)
+        d = fitted[i][0]
+        w_here, o_here = subset_clips(*windows[i], here)
+        pred[here] = clip_probs(shifted(w_here, d), o_here, int(here.sum())).argmax(1)
+        per_fold.append({"fold": int(k), "candidate": name_of(*c), "normal_offset": d})
+    s = summarize(y, pred=pred)
+    return {"macro_f1": s["macro_f1"], "confusion": s["confusion"], "per_class": s["per_class"],
+            "normal_false_alarms": int(np.sum(pred[y == 2] != 2)), "per_fold": per_fold}
+
+
 def shifted(win_probs: np.ndarray, d: float) -> np.ndarray:
     """Window probabilities with `d` added to the normal logit (renormalised): the offset as the graph applies it."""
     z = np.log(np.maximum(win_probs, 1e-9)); z[:, 2] += d
@@ -148,7 +179,8 @@ def select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, log
 def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, log=print) -> dict:
     """Runs every candidate cross-source; returns {'chosen': cand, 'table': [...], 'held_probs': {name: probs},
     'held_windows_raw': (window probs, owner) of the chosen head, before its normal offset,
-    'folds': {family: fold}, 'detail': per-family / worst categories of the chosen head and zero-shot}."""
+    'folds': {family: fold}, 'detail': per-family / worst categories of the chosen head and zero-shot,
+    'nested_out_of_fold': the whole choice (candidate and offset) made on four folds and scored on the fifth}."""
     y = np.array([c.y for c in clips])
     ye = y[eligible]
     sub = [clips[i] for i in eligible]
@@ -181,11 +213,11 @@ def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, lo
     zero_shot_rule = {"candidate": "zero-shot rule (file-mean score >= 0.1)", "macro_f1": s["macro_f1"],
                       "per_class": s["per_class"], "confusion": s["confusion"],
                       "normal_false_alarms": int(np.sum(zs_pred[ye == 2] != 2))}
-    top = max(r["macro_f1"] for r in table)
     cands = QUICK_CANDIDATES if quick else CANDIDATES
-    near = [c for c, r in zip(cands, table) if r["macro_f1"] >= top - TIE_MARGIN]
-    # among the near-best, the most conservative: anchored before free, then the largest l2, then balanced
-    chosen = max(near, key=lambda c: (c[0] == "anchored", c[2], -c[1], c[3] == "family"))
+    chosen = choose(cands, [r["macro_f1"] for r in table])
+    nested = nested_out_of_fold([windows[name_of(*c)] for c in cands], cands, ye, fold)
+    log(f"nested out of fold (candidate and offset chosen on the other folds): macro-F1 {nested['macro_f1']:.4f}; "
+        + ", ".join(f"fold {r['fold']}: {r['candidate']} {r['normal_offset']:+g}" for r in nested["per_fold"]))
     offset = table[cands.index(chosen)]["normal_offset"]
     zs = name_of("anchored", 0, math.inf, "none")
     detail = {}
@@ -195,6 +227,6 @@ def _select(data: HeadData, clips, eligible: np.ndarray, quick: bool = False, lo
         pred = held[name].argmax(1)
         detail[name] = {"per_family": per_family(sub, ye, pred), "worst_normal_categories": worst_normal_categories(sub, ye, pred)}
     return {"chosen": chosen, "chosen_name": name_of(*chosen), "normal_offset": offset, "table": table,
-            "zero_shot_rule": zero_shot_rule,
+            "zero_shot_rule": zero_shot_rule, "nested_out_of_fold": nested,
             "held_probs": held, "held_windows_raw": windows[name_of(*chosen)],
             "eligible_clips": int(len(eligible)), "folds": folds, "detail": detail, "tie_margin": TIE_MARGIN}

@@ -5,8 +5,8 @@ Why: head_selection chooses the normal offset, and event_selection the smoothing
 on the same pooled held-out predictions they are then scored on. Those figures lean optimistic — the offset's part
 alone was 0.01-0.02 macro-F1 over six seeds (models/EXPERIMENTS.md, session 14) — and the product is judged on
 sources it never heard. Here each fold is scored with settings that never saw it, so the report can show both.
-Not nested: the head candidate itself, chosen on all five folds (nesting it would mean a head selection per fold,
-five times the selection time); its part is bounded by the candidates' spread in the report's table.
+The head candidate stays the one chosen on all five folds here (these are the shipped head's settings); what
+choosing the candidate out of fold too gives is head_selection.nested_out_of_fold, reported beside this.
 """
 import numpy as np
 

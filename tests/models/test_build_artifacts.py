@@ -155,6 +155,12 @@ def test_head_and_event_settings_were_chosen_on_held_out_families(build_dir, man
     # every candidate's table row carries its out-of-fold figure; the chosen one's is the section's
     assert all(0 < r["macro_f1_out_of_fold"] <= 1 for r in cs["table"])
     assert chosen["macro_f1_out_of_fold"] == oof["macro_f1"]
+    # the whole choice made out of fold: every fold judged by a candidate of the table, every clip once
+    nested = cs["nested_out_of_fold"]
+    assert [f["fold"] for f in nested["per_fold"]] == list(range(5))
+    assert {f["candidate"] for f in nested["per_fold"]} <= {r["candidate"] for r in cs["table"]}
+    assert sum(map(sum, nested["confusion"])) == cs["eligible_clips"]
+    assert report.count("**Nested.**") == 1 and f"has seen the clips it is scored on: **{nested['macro_f1']:.3f}**" in report
 
 
 def test_deployed_wav2vec2_comes_from_the_committed_weights(build_dir):

@@ -84,3 +84,24 @@ def test_the_clip_figures_are_the_clip_predictions_of_the_offsets_chosen_elsewhe
     assert offsets == [f["normal_offset"] for f in r["per_fold"]]
     assert r["confusion"] == summarize(y, pred=pred)["confusion"] and r["macro_f1"] == summarize(y, pred=pred)["macro_f1"]
     assert (pred >= 0).all()
+
+
+def test_nested_selection_chooses_each_folds_candidate_without_its_clips():
+    from cryscope_models.head_selection import choose, nested_out_of_fold
+    win, owner, y, fold, _, _ = _synthetic(seed=3)
+    noisy = win.copy()
+    rng = np.random.default_rng(4)
+    noisy[:] = rng.dirichlet(np.ones(3), len(win)).astype(np.float32)     # a candidate that knows nothing
+    cands = [("anchored", 0, 1.0, "family"), ("anchored", 0, 3.0, "family")]   # l2 3 is the conservative one
+    r = nested_out_of_fold([(win, owner), (noisy, owner)], cands, y, fold)
+    assert [p["fold"] for p in r["per_fold"]] == list(range(5))
+    assert {p["candidate"] for p in r["per_fold"]} == {"anchored hidden=0 l2=1 family-balanced"}
+    assert sum(map(sum, r["confusion"])) == len(y)
+    # make the noisy candidate perfect on fold 0 alone: fold 0 is still judged by the one the other folds chose
+    rows = fold[owner] == 0
+    noisy[rows] = np.eye(3, dtype=np.float32)[y[owner[rows]]] * 0.97 + 0.01
+    again = nested_out_of_fold([(win, owner), (noisy, owner)], cands, y, fold)
+    assert again["per_fold"][0] == r["per_fold"][0]
+    # ... while the other folds, whose choice now sees fold 0's perfect clips, may move; and the tie rule is choose()'s
+    assert choose(cands, [0.930, 0.927]) == cands[1] and choose(cands, [0.940, 0.930]) == cands[0]
+    assert choose([("free", 0, 1e-2, "none"), cands[0]], [0.95, 0.947]) == cands[0]
