@@ -139,8 +139,9 @@ def nested_out_of_fold(windows: list[tuple[np.ndarray, np.ndarray]], cands: list
     """The whole selection scored on clips it never saw: for each fold, every candidate's normal offset and
     macro-F1 on the other folds' clips, choose() there, and the chosen candidate with that offset judges this
     fold's clips. windows: each candidate's held-out (window probs before any offset, owner), in cands' order.
-    Why: out_of_fold_predictions keeps the candidate chosen on all five folds; here nothing the build chooses
-    has seen the fold it is scored on (the heads themselves were always trained without it)."""
+    Why: out_of_fold_predictions keeps the candidate chosen on all five folds; here no choice is made on the
+    clips it is scored on. Not a full nested retrain (that would train every candidate per pair of folds): the
+    other folds' held-out predictions it chooses on come from heads trained with this fold's clips among others."""
     pred, per_fold = np.full(len(y), -1), []
     for k in np.unique(fold):
         rest, here = fold != k, fold == k

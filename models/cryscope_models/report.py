@@ -136,10 +136,12 @@ def _cross_source(m: dict) -> list[str]:
              f"confusion `{oof['confusion']}`. The head candidate itself is still chosen on all five folds.\n")
     nested = cs["nested_out_of_fold"]
     picks = "; ".join(f"fold {r['fold']}: {r['candidate']} {r['normal_offset']:+g}" for r in nested["per_fold"])
-    L.append(f"**Nested.** With the candidate chosen out of fold as well (the table's rule applied to the other four "
-             f"folds' clips: candidate, then its offset; `head_selection.nested_out_of_fold`), nothing the build chooses "
-             f"has seen the clips it is scored on: **{nested['macro_f1']:.3f}**, {nested['normal_false_alarms']} normal "
-             f"clips called cry/scream; confusion `{nested['confusion']}`. Chosen per fold: {picks}.\n")
+    L.append(f"**Nested.** With the candidate chosen out of fold as well (the table's rule, candidate then its "
+             f"offset, applied to the other four folds' clips; `head_selection.nested_out_of_fold`), no choice is made "
+             f"on the clips it is scored on: **{nested['macro_f1']:.3f}**, {nested['normal_false_alarms']} normal clips "
+             f"called cry/scream; confusion `{nested['confusion']}`. Chosen per fold: {picks}. Not a full nested "
+             "retrain: the other folds' held-out predictions it chooses on come from heads trained with this fold's "
+             "clips among others.\n")
     fold_of = cs["folds"]
     for name, d in cs["detail"].items():
         L.append(f"Per held-out family — {name}:\n")
